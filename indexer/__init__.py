@@ -1,0 +1,1 @@
+"""Build a searchable index of a sales-content library (markdown files)."""

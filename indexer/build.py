@@ -1,0 +1,213 @@
+"""Build an index from markdown files: read, validate, chunk, embed (cached), write, publish."""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import logging
+import secrets
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator, Protocol, Sequence
+
+import numpy as np
+from pydantic import BaseModel
+
+from indexer.cache import EmbeddingCache, text_hash
+from indexer.chunk import Budget, chunk_section
+from indexer.documents import Document, discover, read_document, reading_minutes
+from indexer.embed import Embedder
+from indexer.errors import RecommenderError, StrictModeError
+from indexer.issues import FileIssue, Severity
+from indexer.keyword import KeywordConfig, KeywordIndex
+from indexer.manifest import FORMAT_VERSION
+from indexer.store import BuildContent, StoredDocument, StoredPiece, StoredSection, previous_hashes, publish, write_build
+from indexer.vectors import build_vector_index, kind_of
+from indexer.vocabulary import Vocabulary
+
+log = logging.getLogger(__name__)
+
+
+class Progress(Protocol):
+    """Where a long build reports how far it is; the CLI shows it, a library caller may ignore it."""
+
+    def phase(self, name: str, total: int) -> None: ...
+
+    def advance(self, amount: int) -> None: ...
+
+
+class _Silent:
+    def phase(self, name: str, total: int) -> None:
+        pass
+
+    def advance(self, amount: int) -> None:
+        pass
+
+
+class IssueReport(BaseModel):
+    path: str
+    line: int | None
+    severity: str
+    what: str
+    fix: str
+
+    @classmethod
+    def of(cls, issue: FileIssue) -> "IssueReport":
+        return cls(path=issue.path, line=issue.line, severity=issue.severity.value, what=issue.what, fix=issue.fix)
+
+
+class BuildSummary(BaseModel):
+    """What one `recommender index` run did."""
+
+    index: str
+    build_id: str
+    documents: int
+    added: int
+    updated: int
+    removed: int
+    unchanged: int
+    skipped: int
+    pieces: int
+    pieces_embedded: int
+    treated_as_internal: int
+    seconds: float
+    issues: list[IssueReport]
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    index: Path
+    batch_size: int = 32
+    overlap_tokens: int = 48
+    keep_builds: int = 2
+    strict: bool = False
+    keyword: KeywordConfig = field(default_factory=KeywordConfig)
+    title_in_pieces: bool = True
+
+
+def build_index(paths: Sequence[Path], *, options: BuildOptions, embedder: Embedder, vocabulary: Vocabulary, progress: Progress | None = None) -> BuildSummary:
+    """Index the markdown under `paths` and publish it at `options.index`, atomically."""
+    started = time.perf_counter()
+    sink = progress or _Silent()
+    root = options.index
+    root.mkdir(parents=True, exist_ok=True)
+    with _build_lock(root):
+        documents, issues = _read_all(paths, vocabulary, sink)
+        if options.strict and issues:
+            raise StrictModeError(f"{len(issues)} problem(s) in the input; nothing was published (--strict)", hint="Fix the files listed above, or run without --strict to index the rest.")
+        content, texts = _assemble(documents, issues, embedder, options)
+        vectors, embedded = _embed_cached(texts, embedder, root, options.batch_size, sink)
+        build_id = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ") + "-" + secrets.token_hex(3)
+        before = previous_hashes(root)
+        vector_index = build_vector_index(vectors)
+        sink.phase("writing index", 1)
+        manifest = _manifest(build_id, content, embedder, options, paths, kind_of(vector_index))
+        build = write_build(root, build_id, content, vectors=vector_index, keyword=KeywordIndex.build(texts, options.keyword), manifest=manifest)
+        publish(root, build, keep=options.keep_builds)
+        sink.advance(1)
+    return _summary(root, build_id, documents, before, issues, len(texts), embedded, time.perf_counter() - started)
+
+
+@contextmanager
+def _build_lock(root: Path) -> Iterator[None]:
+    with (root / ".lock").open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise RecommenderError(f"another index build is running on {root}", hint="Wait for it to finish, then run again.") from exc
+        yield
+
+
+def _read_all(paths: Sequence[Path], vocabulary: Vocabulary, sink: Progress) -> tuple[list[Document], list[FileIssue]]:
+    files, issues = discover(paths)
+    if not files and not issues:
+        raise RecommenderError(f"no markdown (.md) files under {', '.join(map(str, paths))}", hint="Point 'recommender index' at the folder that holds your content.")
+    sink.phase("reading", len(files))
+    documents: list[Document] = []
+    seen: dict[str, str] = {}
+    for source in files:
+        document, found = read_document(source, vocabulary)
+        issues.extend(found)
+        sink.advance(1)
+        if document is None:
+            continue
+        if document.meta.id in seen:
+            issues.append(FileIssue(source.rel_path, f"duplicate id '{document.meta.id}' (also used by {seen[document.meta.id]}); this file was skipped", "give one of the two files a unique 'id' in its front matter", Severity.SKIPPED))
+            continue
+        seen[document.meta.id] = source.rel_path
+        documents.append(document)
+    if not documents:
+        raise RecommenderError("no file could be indexed; the previous index (if any) is unchanged", hint="Fix the problems listed above.")
+    return documents, issues
+
+
+def _assemble(documents: Sequence[Document], issues: Sequence[FileIssue], embedder: Embedder, options: BuildOptions) -> tuple[BuildContent, list[str]]:
+    stored_docs, sections, pieces, texts = [], [], [], []
+    for d, document in enumerate(documents):
+        stored_docs.append(StoredDocument(document.meta, document.rel_path, document.content_hash, document.word_count, document.reading_minutes))
+        for section in document.sections:
+            words = len(section.text.split())
+            sections.append(StoredSection(d, section.heading, section.heading_path, section.level, section.line, words, reading_minutes(words), section.text))
+            prefix = _prefix(document, section.heading_path) if options.title_in_pieces else ""
+            budget = Budget(tokens=max(32, embedder.max_tokens - 2 - sum(embedder.token_counts([prefix])) if prefix else embedder.max_tokens - 2), overlap=options.overlap_tokens)
+            for text in chunk_section(section.text, token_counts=embedder.token_counts, budget=budget):
+                pieces.append(StoredPiece(d, len(sections) - 1, text))
+                texts.append(f"{prefix}{text}")
+    return BuildContent(stored_docs, sections, pieces, list(issues)), texts
+
+
+def _prefix(document: Document, heading_path: tuple[str, ...]) -> str:
+    title = document.meta.title
+    headings = [h for h in heading_path if h and h != title]
+    return f"{title}\n{' > '.join(headings)}\n" if headings else f"{title}\n"
+
+
+def _embed_cached(texts: Sequence[str], embedder: Embedder, root: Path, batch_size: int, sink: Progress) -> tuple[np.ndarray, int]:
+    cache = EmbeddingCache(root / "cache" / "embeddings.sqlite", model_id=embedder.model_id, dimension=embedder.dimension)
+    try:
+        hashes = [text_hash(t) for t in texts]
+        known = cache.get_many(hashes)
+        missing = list(dict.fromkeys(h for h in hashes if h not in known))
+        by_hash = {h: texts[i] for i, h in enumerate(hashes)}
+        sink.phase("embedding", len(missing))
+        for start in range(0, len(missing), batch_size * 8):
+            chunk = missing[start : start + batch_size * 8]
+            vectors = embedder.embed([by_hash[h] for h in chunk], batch_size=batch_size, progress=sink.advance)
+            cache.put_many(chunk, vectors)
+            known.update(zip(chunk, vectors))
+        matrix = np.vstack([known[h] for h in hashes]).astype(np.float32) if hashes else np.zeros((0, embedder.dimension), np.float32)
+        return matrix, len(missing)
+    finally:
+        cache.close()
+
+
+def _manifest(build_id: str, content: BuildContent, embedder: Embedder, options: BuildOptions, paths: Sequence[Path], vector_kind: str) -> dict:
+    return {
+        "format_version": FORMAT_VERSION,
+        "build_id": build_id,
+        "built_at": dt.datetime.now(dt.timezone.utc).isoformat(),
+        "model": {"id": embedder.model_id, "dimension": embedder.dimension, "max_tokens": embedder.max_tokens},
+        "counts": {"documents": len(content.documents), "sections": len(content.sections), "pieces": len(content.pieces),
+                   "buyer_documents": sum(d.meta.audience == "buyer" for d in content.documents)},
+        "vector_index": vector_kind,
+        "keyword": options.keyword.as_dict(),
+        "chunking": {"overlap_tokens": options.overlap_tokens, "title_in_pieces": int(options.title_in_pieces)},
+        "sources": [str(p.resolve()) for p in paths],
+    }
+
+
+def _summary(root: Path, build_id: str, documents: Sequence[Document], before: dict[str, str], issues: Sequence[FileIssue], pieces: int, embedded: int, seconds: float) -> BuildSummary:
+    now = {d.meta.id: d.content_hash for d in documents}
+    return BuildSummary(
+        index=str(root), build_id=build_id, documents=len(documents),
+        added=sum(1 for k in now if k not in before),
+        updated=sum(1 for k, h in now.items() if k in before and before[k] != h),
+        removed=sum(1 for k in before if k not in now),
+        unchanged=sum(1 for k, h in now.items() if before.get(k) == h),
+        skipped=sum(1 for i in issues if i.severity is Severity.SKIPPED),
+        pieces=pieces, pieces_embedded=embedded,
+        treated_as_internal=sum(1 for d in documents if not d.meta.audience_given),
+        seconds=round(seconds, 2), issues=[IssueReport.of(i) for i in issues],
+    )

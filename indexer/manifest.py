@@ -1,0 +1,58 @@
+"""The manifest: what built an index, what it holds, and a checksum of every file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+
+
+class ModelInfo(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    dimension: int
+    max_tokens: int
+
+
+class Counts(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    documents: int
+    sections: int
+    pieces: int
+    buyer_documents: int
+
+
+class Manifest(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    format_version: int
+    build_id: str
+    built_at: dt.datetime
+    model: ModelInfo
+    counts: Counts
+    vector_index: str
+    keyword: dict[str, Any]
+    chunking: dict[str, int]
+    sources: list[str]
+    files: dict[str, str]
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def checksums(folder: Path) -> dict[str, str]:
+    """sha256 of every file in `folder` (recursively), keyed by relative path."""
+    return {p.relative_to(folder).as_posix(): sha256_file(p) for p in sorted(folder.rglob("*")) if p.is_file() and p.name != MANIFEST}

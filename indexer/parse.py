@@ -1,0 +1,178 @@
+"""Markdown -> front matter plus sections of plain text, using markdown-it-py.
+
+Sections come from headings and keep their heading path, so a recommendation can point at the
+part worth reading. Plain text keeps lists as "- item" lines and table rows as "cell | cell", with
+no markup, so the embedder and the keyword index read what a person reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import yaml
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.front_matter import front_matter_plugin
+
+from indexer.issues import FileIssue, Severity
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading and the plain text under it (up to the next heading)."""
+
+    heading: str
+    heading_path: tuple[str, ...]
+    level: int
+    text: str
+    line: int
+
+
+@dataclass(frozen=True)
+class ParsedDocument:
+    """What one markdown file says, before its metadata is validated."""
+
+    front_matter: dict[str, Any]
+    sections: tuple[Section, ...]
+    first_heading: str | None
+    first_paragraph: str | None
+    issues: tuple[FileIssue, ...] = field(default=())
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(s.text for s in self.sections if s.text)
+
+
+def _markdown() -> MarkdownIt:
+    return MarkdownIt("commonmark").enable("table").use(front_matter_plugin)
+
+
+_MD = _markdown()
+
+
+def parse_markdown(source: str, *, path: str = "<text>") -> ParsedDocument:
+    """Parse a markdown document; problems in its front matter come back as issues."""
+    source = source.lstrip("\ufeff")
+    tokens = _MD.parse(source)
+    front_matter, issues = _front_matter(tokens, source, path)
+    builder = _SectionBuilder()
+    builder.feed(tokens)
+    return ParsedDocument(
+        front_matter=front_matter,
+        sections=tuple(builder.sections),
+        first_heading=builder.first_heading,
+        first_paragraph=builder.first_paragraph,
+        issues=tuple(issues),
+    )
+
+
+def _front_matter(tokens: Sequence[Token], source: str, path: str) -> tuple[dict[str, Any], list[FileIssue]]:
+    block = next((t for t in tokens if t.type == "front_matter"), None)
+    if block is None:
+        if source.startswith("---\n") or source.startswith("---\r\n"):
+            return {}, [FileIssue(path, "front matter starts with '---' but is never closed", "add a closing '---' line after the YAML fields", line=1)]
+        return {}, []
+    try:
+        data = yaml.safe_load(block.content)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 1
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        return {}, [FileIssue(path, f"malformed front matter ({problem}); the file was indexed without it", "fix the YAML between the '---' lines (quote values that contain ':' or '#')", line=line)]
+    if data is None:
+        return {}, []
+    if not isinstance(data, dict):
+        return {}, [FileIssue(path, "front matter is not a mapping of fields; the file was indexed without it", "write it as 'field: value' lines", line=2)]
+    return {str(k): v for k, v in data.items()}, []
+
+
+class _SectionBuilder:
+    """Walks block tokens and collects sections of plain text."""
+
+    def __init__(self) -> None:
+        self.sections: list[Section] = []
+        self.first_heading: str | None = None
+        self.first_paragraph: str | None = None
+        self._path: list[tuple[int, str]] = []
+        self._lines: list[str] = []
+        self._start = 1
+        self._list_depth = 0
+        self._row: list[str] | None = None
+
+    def feed(self, tokens: Sequence[Token]) -> None:
+        i = 0
+        while i < len(tokens):
+            i = self._token(tokens, i)
+        self._flush()
+
+    def _token(self, tokens: Sequence[Token], i: int) -> int:
+        tok = tokens[i]
+        if tok.type == "heading_open":
+            self._heading(int(tok.tag[1]), _inline_text(tokens[i + 1]), (tok.map or [0])[0] + 1)
+            return i + 3
+        if tok.type in ("bullet_list_open", "ordered_list_open"):
+            self._list_depth += 1
+        elif tok.type in ("bullet_list_close", "ordered_list_close"):
+            self._list_depth -= 1
+        elif tok.type == "tr_open":
+            self._row = []
+        elif tok.type == "tr_close" and self._row is not None:
+            self._lines.append(" | ".join(self._row))
+            self._row = None
+        elif tok.type == "inline":
+            self._inline(tok)
+        elif tok.type in ("fence", "code_block"):
+            self._lines.append(tok.content.rstrip("\n"))
+        return i + 1
+
+    def _inline(self, tok: Token) -> None:
+        text = _inline_text(tok)
+        if self._row is not None:
+            self._row.append(text)
+            return
+        if not text:
+            return
+        if self.first_paragraph is None and self._list_depth == 0:
+            self.first_paragraph = text
+        prefix = "  " * max(self._list_depth - 1, 0) + "- " if self._list_depth else ""
+        self._lines.append(prefix + text)
+
+    def _heading(self, level: int, text: str, line: int) -> None:
+        self._flush()
+        if self.first_heading is None and text:
+            self.first_heading = text
+        while self._path and self._path[-1][0] >= level:
+            self._path.pop()
+        self._path.append((level, text))
+        self._start = line
+
+    def _flush(self) -> None:
+        text = "\n".join(self._lines).strip()
+        self._lines = []
+        if not text and not self._path:
+            return
+        heading = self._path[-1][1] if self._path else ""
+        level = self._path[-1][0] if self._path else 0
+        path = tuple(h for _, h in self._path)
+        self.sections.append(Section(heading=heading, heading_path=path, level=level, text=text, line=self._start))
+
+
+def _inline_text(tok: Token) -> str:
+    parts: list[str] = []
+    for child in tok.children or []:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif child.type == "image":
+            parts.append(child.content)
+    return " ".join("".join(parts).split())
+
+
+def drop_empty_sections(sections: Sequence[Section]) -> tuple[Section, ...]:
+    """Sections with text; a heading with nothing under it carries nothing to search."""
+    return tuple(s for s in sections if s.text)
+
+
+__all__ = ["ParsedDocument", "Section", "parse_markdown", "drop_empty_sections", "Severity"]

@@ -1,0 +1,264 @@
+"""The index on disk: a folder of plain files with a manifest, published atomically.
+
+    <root>/current -> builds/<build-id>     symlink, switched with one rename
+    <root>/builds/<build-id>/manifest.json  format, model, counts, build time, sha256 of each file
+                            content.sqlite  documents, sections, pieces, build issues
+                            vectors.faiss   one vector per piece (row = piece index)
+                            keyword/        bm25s index over the same pieces
+    <root>/cache/embeddings.sqlite          embeddings by model and text hash
+
+A build is written to `builds/<id>.partial`, renamed to `builds/<id>` and then `current` is
+switched to it with `os.replace`, which is atomic: a crash at any moment leaves the previous
+build whole, published and loadable.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import faiss
+import numpy as np
+
+from indexer.errors import IndexCorruptError, IndexMissingError, ModelMismatchError
+from indexer.issues import FileIssue, Severity
+from indexer.keyword import KeywordConfig, KeywordIndex
+from indexer.manifest import FORMAT_VERSION, MANIFEST, Manifest, checksums, sha256_file
+from indexer.metadata import ContentMeta
+from indexer.vectors import load_vector_index, save_vector_index
+
+CURRENT = "current"
+BUILDS = "builds"
+CONTENT = "content.sqlite"
+VECTORS = "vectors.faiss"
+KEYWORD = "keyword"
+REBUILD_HINT = "Rebuild it with 'recommender index PATH --index {root}'."
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    meta: ContentMeta
+    rel_path: str
+    content_hash: str
+    word_count: int
+    reading_minutes: int
+
+
+@dataclass(frozen=True)
+class StoredSection:
+    doc: int
+    heading: str
+    heading_path: tuple[str, ...]
+    level: int
+    line: int
+    word_count: int
+    reading_minutes: int
+    text: str
+
+
+@dataclass(frozen=True)
+class StoredPiece:
+    doc: int
+    section: int
+    text: str
+
+
+@dataclass(frozen=True)
+class BuildContent:
+    """Everything a build writes, in row order: piece i is vector i and keyword document i."""
+
+    documents: Sequence[StoredDocument]
+    sections: Sequence[StoredSection]
+    pieces: Sequence[StoredPiece]
+    issues: Sequence[FileIssue]
+
+
+@dataclass
+class IndexSnapshot:
+    """A loaded, verified build: read-only and safe to share between threads."""
+
+    path: Path
+    manifest: Manifest
+    documents: tuple[StoredDocument, ...]
+    sections: tuple[StoredSection, ...]
+    pieces: tuple[StoredPiece, ...]
+    piece_doc: np.ndarray
+    vectors: faiss.Index
+    keyword: KeywordIndex
+    issues: tuple[FileIssue, ...]
+
+    def document_index(self, doc_id: str) -> int | None:
+        return self._by_id.get(doc_id)
+
+    def __post_init__(self) -> None:
+        self._by_id = {d.meta.id: i for i, d in enumerate(self.documents)}
+
+
+# ---- writing -------------------------------------------------------------------------------
+
+def write_content(folder: Path, content: BuildContent) -> None:
+    db = sqlite3.connect(folder / CONTENT)
+    with db:
+        db.executescript(_SCHEMA)
+        db.executemany("INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?)", [
+            (i, d.meta.id, d.rel_path, d.content_hash, d.word_count, d.reading_minutes, d.meta.model_dump_json())
+            for i, d in enumerate(content.documents)])
+        db.executemany("INSERT INTO sections VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            (i, s.doc, s.heading, json.dumps(s.heading_path), s.level, s.line, s.word_count, s.reading_minutes, s.text)
+            for i, s in enumerate(content.sections)])
+        db.executemany("INSERT INTO pieces VALUES (?, ?, ?, ?)", [(i, p.doc, p.section, p.text) for i, p in enumerate(content.pieces)])
+        db.executemany("INSERT INTO issues VALUES (?, ?, ?, ?, ?)", [(x.path, x.line, x.severity.value, x.what, x.fix) for x in content.issues])
+    db.close()
+
+
+_SCHEMA = """
+CREATE TABLE documents (row INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, rel_path TEXT NOT NULL,
+    content_hash TEXT NOT NULL, word_count INTEGER NOT NULL, reading_minutes INTEGER NOT NULL, meta TEXT NOT NULL);
+CREATE TABLE sections (row INTEGER PRIMARY KEY, doc INTEGER NOT NULL, heading TEXT NOT NULL, heading_path TEXT NOT NULL,
+    level INTEGER NOT NULL, line INTEGER NOT NULL, word_count INTEGER NOT NULL, reading_minutes INTEGER NOT NULL, text TEXT NOT NULL);
+CREATE TABLE pieces (row INTEGER PRIMARY KEY, doc INTEGER NOT NULL, section INTEGER NOT NULL, text TEXT NOT NULL);
+CREATE TABLE issues (path TEXT NOT NULL, line INTEGER, severity TEXT NOT NULL, what TEXT NOT NULL, fix TEXT NOT NULL);
+"""
+
+
+def write_build(root: Path, build_id: str, content: BuildContent, *, vectors: faiss.Index, keyword: KeywordIndex, manifest: dict) -> Path:
+    """Write a complete build aside (`builds/<id>.partial`), then rename it into place."""
+    partial = root / BUILDS / f"{build_id}.partial"
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    write_content(partial, content)
+    save_vector_index(vectors, partial / VECTORS)
+    keyword.save(partial / KEYWORD)
+    manifest = {**manifest, "files": checksums(partial)}
+    Manifest.model_validate(manifest)
+    (partial / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
+    _fsync_tree(partial)
+    final = root / BUILDS / build_id
+    os.rename(partial, final)
+    _fsync_dir(final.parent)
+    return final
+
+
+def publish(root: Path, build: Path, *, keep: int = 2) -> None:
+    """Point `current` at `build` atomically, then remove all but the newest `keep` builds."""
+    link = root / CURRENT
+    staging = root / f"{CURRENT}.next"
+    if staging.is_symlink() or staging.exists():
+        staging.unlink()
+    staging.symlink_to(Path(BUILDS) / build.name)
+    os.replace(staging, link)
+    _fsync_dir(root)
+    _prune(root, keep=keep, protect=build.name)
+
+
+def _prune(root: Path, *, keep: int, protect: str) -> None:
+    builds = sorted((p for p in (root / BUILDS).iterdir() if p.is_dir()), key=lambda p: p.name)
+    finished = [p for p in builds if not p.name.endswith(".partial")]
+    stale = [p for p in builds if p.name.endswith(".partial")] + finished[:-keep]
+    for path in stale:
+        if path.name != protect:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in folder.rglob("*"):
+        if path.is_file():
+            with path.open("rb") as handle:
+                os.fsync(handle.fileno())
+    _fsync_dir(folder)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+# ---- reading -------------------------------------------------------------------------------
+
+def current_build(root: Path) -> Path:
+    """The published build folder under `root`, or IndexMissingError."""
+    link = root / CURRENT
+    if not link.exists():
+        raise IndexMissingError(f"no index at {root}", hint="Build one with 'recommender index PATH' (or point --index / RECOMMENDER_INDEX at an existing one).")
+    return link.resolve()
+
+
+def read_manifest(build: Path, root: Path) -> Manifest:
+    try:
+        return Manifest.model_validate_json((build / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexCorruptError(f"the index at {root} has a missing or unreadable manifest ({exc.__class__.__name__})", hint=REBUILD_HINT.format(root=root)) from exc
+
+
+def verify(build: Path, manifest: Manifest, root: Path, *, model_id: str | None) -> None:
+    """Refuse another format, another model, or any file whose checksum differs."""
+    hint = REBUILD_HINT.format(root=root)
+    if manifest.format_version != FORMAT_VERSION:
+        raise IndexCorruptError(f"the index at {root} has format version {manifest.format_version}; this version reads {FORMAT_VERSION}", hint=hint)
+    if model_id is not None and manifest.model.id != model_id:
+        raise ModelMismatchError(f"the index at {root} was built with model '{manifest.model.id}', but the configured model is '{model_id}'", hint=hint + " Or configure the model it was built with.")
+    for name, expected in manifest.files.items():
+        path = build / name
+        if not path.is_file() or sha256_file(path) != expected:
+            raise IndexCorruptError(f"the index at {root} is damaged: {name} is missing or does not match its checksum", hint=hint)
+
+
+def load_index(root: Path, *, model_id: str | None) -> IndexSnapshot:
+    """Load and verify the published build under `root`."""
+    build = current_build(root)
+    manifest = read_manifest(build, root)
+    verify(build, manifest, root, model_id=model_id)
+    try:
+        return _load_verified(build, manifest)
+    except Exception as exc:  # a checksum-valid file that still fails to load is damage too
+        raise IndexCorruptError(f"the index at {root} cannot be loaded ({exc})", hint=REBUILD_HINT.format(root=root)) from exc
+
+
+def _load_verified(build: Path, manifest: Manifest) -> IndexSnapshot:
+    documents, sections, pieces, issues = read_content(build / CONTENT)
+    keyword = KeywordIndex.load(build / KEYWORD, KeywordConfig(**manifest.keyword))
+    return IndexSnapshot(
+        path=build, manifest=manifest, documents=documents, sections=sections, pieces=pieces,
+        piece_doc=np.fromiter((p.doc for p in pieces), dtype=np.int64, count=len(pieces)),
+        vectors=load_vector_index(build / VECTORS), keyword=keyword, issues=issues,
+    )
+
+
+def read_content(path: Path) -> tuple[tuple[StoredDocument, ...], tuple[StoredSection, ...], tuple[StoredPiece, ...], tuple[FileIssue, ...]]:
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        documents = tuple(StoredDocument(ContentMeta.model_validate_json(meta), rel, digest, words, minutes)
+                          for rel, digest, words, minutes, meta in db.execute("SELECT rel_path, content_hash, word_count, reading_minutes, meta FROM documents ORDER BY row"))
+        sections = tuple(StoredSection(doc, heading, tuple(json.loads(hp)), level, line, words, minutes, text)
+                         for doc, heading, hp, level, line, words, minutes, text in db.execute("SELECT doc, heading, heading_path, level, line, word_count, reading_minutes, text FROM sections ORDER BY row"))
+        pieces = tuple(StoredPiece(doc, section, text) for doc, section, text in db.execute("SELECT doc, section, text FROM pieces ORDER BY row"))
+        issues = tuple(_issue(row) for row in db.execute("SELECT path, line, severity, what, fix FROM issues"))
+    finally:
+        db.close()
+    return documents, sections, pieces, issues
+
+
+def _issue(row: Iterable) -> FileIssue:
+    path, line, severity, what, fix = row
+    return FileIssue(path=path, what=what, fix=fix, severity=Severity(severity), line=line)
+
+
+def previous_hashes(root: Path) -> dict[str, str]:
+    """content hash by document id in the published build; empty when there is none or it is unreadable."""
+    try:
+        build = current_build(root)
+        db = sqlite3.connect(f"file:{build / CONTENT}?mode=ro", uri=True)
+        try:
+            return dict(db.execute("SELECT id, content_hash FROM documents"))
+        finally:
+            db.close()
+    except (IndexMissingError, sqlite3.Error, OSError):
+        return {}

@@ -1,0 +1,6 @@
+"""The `recommender` command: thin typer adapters over the indexer and recommender cores."""
+
+from recommender.cli.app import app, main
+from recommender.cli import index_cmd  # noqa: F401,E402  (each command module registers on `app`)
+
+__all__ = ["app", "main"]

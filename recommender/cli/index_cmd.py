@@ -1,0 +1,54 @@
+"""`recommender index`: build and publish the index."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+
+from indexer.build import BuildOptions, BuildSummary, build_index
+from indexer.embed import load_embedder
+from indexer.vocabulary import load_vocabulary
+from recommender.cli.app import app, err, settings_of, user_errors
+from recommender.cli.progress import TerminalProgress
+
+
+@app.command("index")
+@user_errors
+def index_command(
+    ctx: typer.Context,
+    paths: list[Path] = typer.Argument(None, help="Markdown files or folders (searched recursively). Default: ./corpus"),
+    index: Path | None = typer.Option(None, "--index", help="Index directory (default .recommender/index, or RECOMMENDER_INDEX)."),
+    strict: bool = typer.Option(False, "--strict", help="Treat any problem in the input as an error: exit non-zero and publish nothing."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout (progress and problems go to stderr)."),
+) -> None:
+    """Index a library of markdown content; re-running embeds only what changed."""
+    settings = settings_of(ctx, index=index)
+    embedder = load_embedder(settings.model)
+    options = BuildOptions(index=settings.index, batch_size=settings.batch_size, overlap_tokens=settings.piece_overlap_tokens, keep_builds=settings.keep_builds, strict=strict)
+    with TerminalProgress(err) as progress:
+        summary = build_index(paths or [Path("corpus")], options=options, embedder=embedder, vocabulary=load_vocabulary(settings.vocabulary), progress=progress)
+    _print_issues(summary)
+    if as_json:
+        typer.echo(summary.model_dump_json(indent=2))
+    else:
+        err.print(_summary_line(summary), highlight=False)
+
+
+def _print_issues(summary: BuildSummary) -> None:
+    for issue in summary.issues:
+        where = f"{issue.path}:{issue.line}" if issue.line else issue.path
+        colour = "red" if issue.severity == "skipped" else "yellow"
+        err.print(f"[{colour}]{issue.severity}[/] {escape(where)}: {escape(issue.what)}\n    fix: {escape(issue.fix)}", highlight=False)
+
+
+def _summary_line(s: BuildSummary) -> str:
+    line = (f"Indexed {s.documents} documents into {s.index} in {s.seconds:.1f}s: {s.added} added, {s.updated} updated, "
+            f"{s.removed} removed, {s.unchanged} unchanged, {s.skipped} skipped; {s.pieces} pieces, {s.pieces_embedded} embedded.")
+    if s.skipped:
+        reasons = sorted({i.what.split(" (")[0] for i in s.issues if i.severity == "skipped"})
+        line += f"\nSkipped because: {'; '.join(reasons)} (details above)."
+    if s.treated_as_internal:
+        line += f"\n{s.treated_as_internal} documents have no 'audience' and are treated as internal (never sent to buyers)."
+    return line
