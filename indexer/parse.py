@@ -8,6 +8,7 @@ no markup, so the embedder and the keyword index read what a person reads.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from typing import Any, Sequence
 
 import yaml
@@ -124,6 +125,8 @@ class _SectionBuilder:
             self._inline(tok)
         elif tok.type in ("fence", "code_block"):
             self._lines.append(tok.content.rstrip("\n"))
+        elif tok.type == "html_block":
+            self._lines.extend(line for line in html_to_text(tok.content).splitlines() if line.strip())
         return i + 1
 
     def _inline(self, tok: Token) -> None:
@@ -167,7 +170,72 @@ def _inline_text(tok: Token) -> str:
             parts.append(" ")
         elif child.type == "image":
             parts.append(child.content)
+        elif child.type == "html_inline" and child.content.lower().startswith("<br"):
+            parts.append(" ")
     return " ".join("".join(parts).split())
+
+
+class _HtmlText(HTMLParser):
+    """Text of an HTML fragment: table cells joined by ' | ', blocks on their own lines."""
+
+    _BREAKS = {"p", "br", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.lines: list[str] = []
+        self._cells: list[str] | None = None
+        self._buffer: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style"):
+            self._skip += 1
+        elif tag == "tr":
+            self._end_block()
+            self._cells = []
+        elif tag in ("td", "th"):
+            self._end_cell()
+        elif tag in self._BREAKS and self._cells is None:
+            self._end_block()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style"):
+            self._skip = max(0, self._skip - 1)
+        elif tag == "tr" and self._cells is not None:
+            self._end_cell()
+            row = " | ".join(c for c in self._cells if c)
+            if row:
+                self.lines.append(row)
+            self._cells = None
+        elif tag in self._BREAKS and self._cells is None:
+            self._end_block()
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self._buffer.append(data)
+
+    def _end_cell(self) -> None:
+        text = " ".join("".join(self._buffer).split())
+        self._buffer = []
+        if self._cells is not None and text:
+            self._cells.append(text)
+
+    def _end_block(self) -> None:
+        text = " ".join("".join(self._buffer).split())
+        self._buffer = []
+        if text:
+            self.lines.append(text)
+
+    def close(self) -> None:
+        super().close()
+        self._end_cell() if self._cells is not None else self._end_block()
+
+
+def html_to_text(fragment: str) -> str:
+    parser = _HtmlText()
+    parser.feed(fragment)
+    parser.close()
+    return "\n".join(parser.lines)
 
 
 def drop_empty_sections(sections: Sequence[Section]) -> tuple[Section, ...]:
