@@ -58,3 +58,9 @@ class KeywordIndex:
     @property
     def size(self) -> int:
         return int(self._retriever.scores["num_docs"])
+
+
+def query_terms(keyword: KeywordIndex, text: str) -> set[str]:
+    """The analysed terms (stemmed, no stop words) of `text`, as the keyword index sees them."""
+    tokens = bm25s.tokenize([text], stemmer=keyword._stemmer, stopwords=keyword.config.stopwords, return_ids=False, show_progress=False)[0]
+    return set(tokens)

@@ -2,5 +2,6 @@
 
 from recommender.cli.app import app, main
 from recommender.cli import index_cmd  # noqa: F401,E402  (each command module registers on `app`)
+from recommender.cli import recommend_cmd  # noqa: F401,E402
 
 __all__ = ["app", "main"]

@@ -1,0 +1,126 @@
+"""Candidates: the items that match at least one stated problem, with how well they fit.
+
+Relevance comes from the retriever, per problem. Fit to the buyer (stage, roles, industry) is a
+multiplier on relevance, never a filter: a stage makes matching items rank higher, it never hides
+the only relevant one. Hard filters (audience, expiry, already sent, type) are applied before
+search, as a mask, so filtered items cannot even be scored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal, Sequence
+
+import numpy as np
+
+from indexer.store import IndexSnapshot, StoredDocument
+from recommender.resolve import ResolvedRequest
+from recommender.retriever import Retriever
+
+# A problem counts as answered by an item when its best passage has at least this cosine
+# similarity to the problem; below it, for every allowed item, the problem is a gap.
+# Calibrated on the scenario set (tests/data/scenarios.yaml): see README "How it was measured".
+ANSWERS = 0.40
+PER_PROBLEM = 30  # items retrieved per problem before curation
+
+STAGE_WEIGHT, ROLE_WEIGHT, INDUSTRY_WEIGHT = 0.30, 0.20, 0.15
+StageFit = Literal["named", "related", "untagged", "other", "none"]
+
+
+@dataclass(frozen=True)
+class Match:
+    """How one item answers one problem."""
+
+    problem: int
+    score: float  # fused retrieval score, comparable within the problem
+    similarity: float  # best cosine similarity of the item's passages to the problem
+    piece: int  # the passage that answers it best
+
+
+@dataclass(frozen=True)
+class Fit:
+    stage: StageFit
+    roles: tuple[str, ...]  # requested roles the item speaks to
+    industry: bool  # the item names the requested industry
+    multiplier: float
+
+
+@dataclass(frozen=True)
+class Candidate:
+    doc: int
+    matches: tuple[Match, ...]  # problems it answers (similarity >= ANSWERS), best first
+    fit: Fit
+
+    def relevance(self, problem: int) -> float:
+        return next((m.score for m in self.matches if m.problem == problem), 0.0)
+
+    @property
+    def best(self) -> Match:
+        return self.matches[0]
+
+
+@dataclass(frozen=True)
+class ProblemResult:
+    """Every allowed item's best match for one problem, for gap detection."""
+
+    problem: int
+    closest: Match | None
+    closest_doc: int | None
+
+
+def allowed_documents(snapshot: IndexSnapshot, request: ResolvedRequest, today: dt.date) -> np.ndarray:
+    """The hard filters, as a boolean mask over documents."""
+    return np.array([_allowed(d, request, today) for d in snapshot.documents], dtype=bool)
+
+
+def _allowed(document: StoredDocument, request: ResolvedRequest, today: dt.date) -> bool:
+    meta = document.meta
+    if request.audience == "buyer" and meta.audience != "buyer":
+        return False
+    if meta.is_expired(today) or meta.id in request.already_sent:
+        return False
+    if request.include_types and meta.type not in request.include_types:
+        return False
+    return meta.type not in request.exclude_types
+
+
+def find_candidates(retriever: Retriever, request: ResolvedRequest, allowed_docs: np.ndarray) -> tuple[list[Candidate], list[ProblemResult]]:
+    snapshot = retriever.snapshot
+    allowed = allowed_docs[snapshot.piece_doc]
+    vectors = retriever.embed(request.problems)
+    by_doc: dict[int, list[Match]] = {}
+    results: list[ProblemResult] = []
+    for i, problem in enumerate(request.problems):
+        hits = retriever.search_documents(problem, k=PER_PROBLEM, allowed=allowed, vector=vectors[i])
+        matches = [(hit.doc, Match(i, hit.score, max(p.dense for p in hit.pieces), hit.best.row)) for hit in hits]
+        closest = max(matches, key=lambda m: (m[1].similarity, -m[0]), default=None)
+        results.append(ProblemResult(i, closest[1] if closest else None, closest[0] if closest else None))
+        for doc, match in matches:
+            if match.similarity >= ANSWERS:
+                by_doc.setdefault(doc, []).append(match)
+    candidates = [Candidate(doc, tuple(sorted(ms, key=lambda m: -m.score)), fit(snapshot.documents[doc], request)) for doc, ms in by_doc.items()]
+    candidates.sort(key=lambda c: c.doc)
+    return candidates, results
+
+
+def fit(document: StoredDocument, request: ResolvedRequest) -> Fit:
+    meta = document.meta
+    stage = _stage_fit(meta.stages, request)
+    roles = tuple(r for r in request.roles if r in meta.roles)
+    industry = request.industry is not None and request.industry in meta.industries
+    stage_value = {"named": 1.0, "related": 0.5, "untagged": 0.25, "other": 0.0, "none": 0.0}[stage]
+    role_value = len(roles) / len(request.roles) if request.roles else 0.0
+    industry_value = 1.0 if industry else (0.3 if request.industry and not meta.industries else 0.0)
+    multiplier = 1 + STAGE_WEIGHT * stage_value + ROLE_WEIGHT * role_value + INDUSTRY_WEIGHT * industry_value
+    return Fit(stage=stage, roles=roles, industry=industry, multiplier=multiplier)
+
+
+def _stage_fit(stages: Sequence[str], request: ResolvedRequest) -> StageFit:
+    if request.stage is None:
+        return "none"
+    if request.stage in stages:
+        return "named"
+    if any(s in request.related_stages for s in stages):
+        return "related"
+    return "untagged" if not stages else "other"

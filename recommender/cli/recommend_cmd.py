@@ -1,0 +1,59 @@
+"""`recommender recommend` and `recommender ask`: what should I send this buyer?"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from recommender.cli.app import app, out, settings_of, user_errors
+from recommender.cli.render import render, render_per_role
+from recommender.service import Recommender, parse_request
+
+INDEX_HELP = "Index directory (default .recommender/index, or RECOMMENDER_INDEX)."
+
+
+@app.command("recommend")
+@user_errors
+def recommend_command(
+    ctx: typer.Context,
+    problem: list[str] = typer.Option(..., "--problem", "-p", help="A problem in the buyer's words (repeat for several, up to 10)."),
+    stage: str | None = typer.Option(None, "--stage", help="Buying job or alias (awareness, evaluation, proposal, ...)."),
+    role: list[str] = typer.Option([], "--role", help="Buying-group role (repeat for several): cfo, controller, it-security, ..."),
+    industry: str | None = typer.Option(None, "--industry"),
+    sent: list[str] = typer.Option([], "--sent", help="Id of an item the buyer already has (repeatable)."),
+    max_items: int = typer.Option(5, "--max-items", help="At most this many items (1-20)."),
+    budget_minutes: float | None = typer.Option(None, "--budget-minutes", help="Total reading time the buyer has."),
+    audience: str = typer.Option("buyer", "--audience", help="buyer (only buyer-facing content) or seller (internal too)."),
+    include_type: list[str] = typer.Option([], "--type", help="Only these content types (repeatable)."),
+    exclude_type: list[str] = typer.Option([], "--exclude-type", help="Never these content types (repeatable)."),
+    per_role: bool = typer.Option(False, "--per-role", help="One short set per role, without repeats."),
+    as_json: bool = typer.Option(False, "--json", help="Print the Recommendation as JSON and nothing else on stdout."),
+    index: Path | None = typer.Option(None, "--index", help=INDEX_HELP),
+) -> None:
+    """Recommend a short, reasoned set of content for a buyer's problems."""
+    request = parse_request({"problems": problem, "stage": stage, "roles": role, "industry": industry, "already_sent": sent, "max_items": max_items,
+                             "reading_budget_minutes": budget_minutes, "audience": audience, "include_types": include_type, "exclude_types": exclude_type})
+    recommender = Recommender.open(settings_of(ctx, index=index))
+    if per_role:
+        grouped = recommender.recommend_per_role(request)
+        typer.echo(grouped.model_dump_json(indent=2)) if as_json else render_per_role(out, grouped)
+        return
+    answer = recommender.recommend(request)
+    typer.echo(answer.model_dump_json(indent=2)) if as_json else render(out, answer)
+
+
+@app.command("ask")
+@user_errors
+def ask_command(
+    ctx: typer.Context,
+    text: str = typer.Argument(..., help="The buyer in a seller's words, e.g. 'CFO at a regional bank worried about implementation risk'."),
+    audience: str = typer.Option("buyer", "--audience", help="buyer or seller."),
+    max_items: int = typer.Option(5, "--max-items"),
+    as_json: bool = typer.Option(False, "--json", help="Print the Recommendation as JSON and nothing else on stdout."),
+    index: Path | None = typer.Option(None, "--index", help=INDEX_HELP),
+) -> None:
+    """Answer a free-text request; shows the stage, roles and industry it recognised."""
+    parse_request({"problems": [text], "audience": audience, "max_items": max_items})  # fail fast, before loading the model
+    answer = Recommender.open(settings_of(ctx, index=index)).ask(text, audience=audience, max_items=max_items)
+    typer.echo(answer.model_dump_json(indent=2)) if as_json else render(out, answer)

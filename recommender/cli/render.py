@@ -1,0 +1,52 @@
+"""Compact, readable terminal rendering of a Recommendation (rich)."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.markup import escape
+from rich.panel import Panel
+from rich.text import Text
+
+from recommender.models import PerRoleRecommendation, Recommendation, RecommendedItem
+
+
+def render(console: Console, answer: Recommendation, *, title: str = "Recommendation") -> None:
+    console.print(Panel(_recognised(answer), title=title, title_align="left", expand=False))
+    if not answer.items:
+        console.print("[yellow]Nothing to send: no content in the library answers these problems well.[/]")
+    for number, item in enumerate(answer.items, start=1):
+        console.print(_item(number, item))
+    for gap in answer.gaps:
+        console.print(f"[bold yellow]gap[/] {escape(gap.message)}", highlight=False)
+    for cut in answer.trimmed:
+        console.print(f"[dim]left out[/] {escape(cut.title)} [dim]({cut.id}): {cut.reason} - {escape(cut.detail)}[/]", highlight=False)
+
+
+def render_per_role(console: Console, answer: PerRoleRecommendation) -> None:
+    for part in answer.roles:
+        render(console, part.recommendation, title=f"For the {part.role}")
+
+
+def _recognised(answer: Recommendation) -> Text:
+    r = answer.recognised
+    parts = [f"for {r.audience}"]
+    if r.stage:
+        parts.append(f"stage {r.stage}" + (f" (from '{r.stage_given}')" if r.stage_given and r.stage_given != r.stage else ""))
+    if r.roles:
+        parts.append("roles " + ", ".join(r.roles))
+    if r.industry:
+        parts.append(f"industry {r.industry}")
+    return Text("Recognised: " + "; ".join(parts) + "\nProblems: " + " | ".join(r.problems))
+
+
+def _item(number: int, item: RecommendedItem) -> Group:
+    flag = " [bold red]INTERNAL - do not send[/]" if item.internal else ""
+    where = item.url or item.source_path
+    read = f"read '{escape(item.section.heading)}', {item.reading_minutes} min" if item.reading_minutes < item.item_reading_minutes else f"read it all, {item.reading_minutes} min"
+    lines = [Text.from_markup(f"[bold]{number}. {escape(item.title)}[/] [dim]({item.type}, {item.id}, score {item.score:.2f})[/]{flag}"),
+             Text.from_markup(f"   {read} - [link={where}]{escape(where)}[/link]")]
+    for reason in item.reasons:
+        lines.append(Text(f"   • {reason.text}"))
+        if reason.evidence.quote:
+            lines.append(Text(f"     “{reason.evidence.quote}”", style="italic dim"))
+    return Group(*lines)

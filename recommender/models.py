@@ -1,0 +1,130 @@
+"""The request a seller or deal room sends, and the Recommendation that comes back.
+
+The same typed values come out of the CLI (`--json`), the HTTP API and batch jobs.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+MAX_PROBLEMS = 10
+MAX_PROBLEM_CHARS = 1000
+MAX_ITEMS = 20
+
+Problem = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_PROBLEM_CHARS)]
+Audience = Literal["buyer", "seller"]
+
+
+class RecommendationRequest(BaseModel):
+    """What the buyer needs: their problems, and what is known about where they are."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "problems": ["month-end close takes 12 days", "auditors keep asking for reconciliation evidence"],
+        "stage": "evaluation", "roles": ["cfo", "controller"], "industry": "banking", "max_items": 3,
+    }]})
+
+    problems: list[Problem] = Field(min_length=1, max_length=MAX_PROBLEMS, description="1-10 short texts in the buyer's words")
+    stage: str | None = Field(default=None, description="buying job or an alias (awareness, evaluation, proposal, ...)")
+    roles: list[str] = Field(default_factory=list, max_length=8, description="buying-group roles (cfo, controller, it-security, ...)")
+    industry: str | None = None
+    already_sent: list[str] = Field(default_factory=list, max_length=200, description="content ids the buyer already has")
+    max_items: int = Field(default=5, ge=1, le=MAX_ITEMS)
+    reading_budget_minutes: float | None = Field(default=None, gt=0, le=600)
+    audience: Audience = Field(default="buyer", description="buyer: only buyer-facing items; seller: internal items too")
+    include_types: list[str] = Field(default_factory=list, description="only these content types")
+    exclude_types: list[str] = Field(default_factory=list, description="never these content types")
+
+
+class Evidence(BaseModel):
+    """What a reason rests on: a quoted passage and its section, or the metadata tags it fits."""
+
+    quote: str | None = None
+    section: str | None = None
+    tags: list[str] = Field(default_factory=list)
+
+
+class Reason(BaseModel):
+    kind: Literal["problem", "stage", "role", "industry", "adds"]
+    text: str
+    evidence: Evidence
+
+
+class SectionRef(BaseModel):
+    heading: str
+    heading_path: list[str]
+    reading_minutes: int
+
+
+class RecommendedItem(BaseModel):
+    id: str
+    title: str
+    type: str
+    url: str | None
+    source_path: str
+    internal: bool = Field(description="true for seller-only material (only ever in seller answers)")
+    section: SectionRef = Field(description="the part worth reading first")
+    reading_minutes: int = Field(description="minutes to read what is recommended (the section, or the whole item when short)")
+    item_reading_minutes: int
+    score: float
+    problems: list[str] = Field(description="the stated problems it addresses")
+    roles: list[str] = Field(description="the requested roles it speaks to")
+    stages: list[str]
+    reasons: list[Reason]
+
+
+class Closest(BaseModel):
+    id: str
+    title: str
+    similarity: float
+
+
+class Gap(BaseModel):
+    problem: str
+    message: str
+    closest: Closest | None
+
+
+class Trimmed(BaseModel):
+    id: str
+    title: str
+    reason: Literal["near-duplicate", "over-budget", "max-items"]
+    detail: str
+
+
+class Recognised(BaseModel):
+    """What was understood from the request (or from free text)."""
+
+    problems: list[str]
+    stage: str | None
+    stage_given: str | None
+    related_stages: list[str]
+    roles: list[str]
+    industry: str | None
+    audience: Audience
+
+
+class IndexInfo(BaseModel):
+    build_id: str
+    built_at: str
+    documents: int
+
+
+class Recommendation(BaseModel):
+    items: list[RecommendedItem]
+    gaps: list[Gap]
+    trimmed: list[Trimmed]
+    recognised: Recognised
+    index: IndexInfo
+
+
+class RoleRecommendation(BaseModel):
+    role: str
+    recommendation: Recommendation
+
+
+class PerRoleRecommendation(BaseModel):
+    """One short set per role, with no item repeated across roles."""
+
+    roles: list[RoleRecommendation]

@@ -1,0 +1,109 @@
+"""Reasons a seller could paste into an email, each tied to its evidence.
+
+Every reason carries what it rests on: the quoted passage (at most ~240 characters) and its
+section heading for a problem it answers, or the metadata tags for a stage, role or industry fit.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+from indexer.keyword import KeywordIndex, query_terms
+from indexer.store import IndexSnapshot
+from recommender.candidates import Match
+from recommender.curator import Pick
+from recommender.models import Evidence, Reason
+from recommender.resolve import ResolvedRequest
+
+QUOTE_CHARS = 240
+ROLE_LABELS = {
+    "cfo": "the CFO", "controller": "the controller", "it-security": "IT security", "cio": "the CIO",
+    "procurement": "procurement", "ap-ar-lead": "the AP/AR lead", "end-user": "the accountants who will use it",
+    "legal": "legal",
+}
+STAGE_LABELS = {
+    "problem-identification": "identifying the problem", "solution-exploration": "exploring solutions",
+    "requirements-building": "building requirements", "supplier-selection": "choosing a supplier",
+    "validation": "validating the choice", "consensus-creation": "building consensus",
+}
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def reasons_for(pick: Pick, picks: Sequence[Pick], *, snapshot: IndexSnapshot, request: ResolvedRequest) -> list[Reason]:
+    matches = pick.candidate.matches
+    reasons = [_problem_reason(matches[0], snapshot, request)]
+    adds = _adds_reason(pick, picks, snapshot, request)
+    if adds is not None:
+        reasons.append(adds)
+    elif len(matches) > 1:
+        reasons.append(_problem_reason(matches[1], snapshot, request))
+    fit = _fit_reason(pick, snapshot, request, roles_said=adds is not None and adds.evidence.quote is None)
+    if fit is not None:
+        reasons.append(fit)
+    return reasons[:3]
+
+
+def _problem_reason(match: Match, snapshot: IndexSnapshot, request: ResolvedRequest) -> Reason:
+    problem = request.problems[match.problem]
+    piece = snapshot.pieces[match.piece]
+    heading = snapshot.sections[piece.section].heading or snapshot.documents[piece.doc].meta.title
+    quote = best_quote(piece.text, problem, snapshot.keyword)
+    return Reason(kind="problem", text=f'Addresses "{problem}" - see "{heading}".', evidence=Evidence(quote=quote, section=heading))
+
+
+def _adds_reason(pick: Pick, picks: Sequence[Pick], snapshot: IndexSnapshot, request: ResolvedRequest) -> Reason | None:
+    others = [p for p in picks if p is not pick]
+    if not others:
+        return None
+    for match in pick.candidate.matches:
+        if all(match.problem not in {m.problem for m in p.candidate.matches} for p in others):
+            reason = _problem_reason(match, snapshot, request)
+            problem = request.problems[match.problem]
+            return Reason(kind="adds", text=f'The only pick in this set that covers "{problem}".', evidence=reason.evidence)
+    served = set(r for p in others for r in p.candidate.fit.roles)
+    unique_roles = [r for r in pick.candidate.fit.roles if r not in served]
+    if unique_roles:
+        return Reason(kind="adds", text=f"Adds the view of {_join(ROLE_LABELS[r] for r in unique_roles)}, which no other pick speaks to.", evidence=Evidence(tags=[f"role:{r}" for r in unique_roles]))
+    return None
+
+
+def _fit_reason(pick: Pick, snapshot: IndexSnapshot, request: ResolvedRequest, *, roles_said: bool) -> Reason | None:
+    fit = pick.candidate.fit
+    meta = snapshot.documents[pick.candidate.doc].meta
+    if fit.stage == "named" and request.stage:
+        return Reason(kind="stage", text=f"Made for buyers {STAGE_LABELS[request.stage]} ({request.stage}), where this buyer is.", evidence=Evidence(tags=[f"stage:{s}" for s in meta.stages]))
+    if fit.roles and not roles_said:
+        return Reason(kind="role", text=f"Speaks to {_join(ROLE_LABELS[r] for r in fit.roles)}.", evidence=Evidence(tags=[f"role:{r}" for r in fit.roles]))
+    if fit.industry and request.industry:
+        return Reason(kind="industry", text=f"Written for {request.industry} organisations.", evidence=Evidence(tags=[f"industry:{request.industry}"]))
+    if fit.stage == "related" and request.stage:
+        near = [s for s in meta.stages if s in request.related_stages]
+        return Reason(kind="stage", text=f"Serves the job next to theirs ({', '.join(near)}); buyers move back and forth between them.", evidence=Evidence(tags=[f"stage:{s}" for s in near]))
+    return None
+
+
+def best_quote(text: str, problem: str, keyword: KeywordIndex) -> str:
+    """The sentence (with its neighbour when short) sharing most terms with the problem."""
+    sentences = [s.strip().lstrip("- ").strip() for s in _SENTENCE.split(text) if len(s.strip()) > 3]
+    if not sentences:
+        return _clip(text)
+    wanted = query_terms(keyword, problem)
+    overlaps = [len(wanted & query_terms(keyword, s)) for s in sentences]
+    best = max(range(len(sentences)), key=lambda i: (overlaps[i], -i))
+    quote = sentences[best]
+    if len(quote) < 120 and best + 1 < len(sentences):
+        quote = f"{quote} {sentences[best + 1]}"
+    return _clip(quote)
+
+
+def _clip(text: str) -> str:
+    text = " ".join(text.split())
+    if len(text) <= QUOTE_CHARS:
+        return text
+    return text[: QUOTE_CHARS - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _join(labels: Sequence[str] | object) -> str:
+    items = list(labels)  # type: ignore[call-overload]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

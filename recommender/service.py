@@ -1,0 +1,144 @@
+"""The Recommender: load a published index once, answer requests with typed Recommendations."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any, Callable, Sequence
+
+from pydantic import ValidationError
+
+from indexer.embed import Embedder, load_embedder
+from indexer.errors import InvalidRequestError
+from indexer.settings import Settings
+from indexer.store import IndexSnapshot, load_index
+from indexer.vocabulary import Vocabulary, load_vocabulary
+from recommender.candidates import ANSWERS, ProblemResult, allowed_documents, find_candidates
+from recommender.curator import Curation, Limits, Pick, curate
+from recommender.duplicates import document_vectors
+from recommender.freetext import recognise
+from recommender.models import (
+    Closest, Gap, IndexInfo, PerRoleRecommendation, Recognised, Recommendation, RecommendationRequest,
+    RecommendedItem, RoleRecommendation, SectionRef, Trimmed,
+)
+from recommender.reasons import reasons_for
+from recommender.resolve import ResolvedRequest, resolve
+from recommender.retriever import FusionConfig, Retriever
+
+log = logging.getLogger(__name__)
+PER_ROLE_ITEMS = 3
+
+
+class Recommender:
+    """Answers `recommend(request)` from one loaded index snapshot; safe to share between threads."""
+
+    def __init__(self, snapshot: IndexSnapshot, embedder: Embedder, *, vocabulary: Vocabulary | None = None, fusion: FusionConfig | None = None, today: Callable[[], dt.date] = dt.date.today) -> None:
+        self.snapshot = snapshot
+        self.vocabulary = vocabulary or Vocabulary()
+        self.retriever = Retriever(snapshot, embedder, fusion)
+        self._today = today
+        self._doc_vectors = document_vectors(snapshot, self.retriever._matrix)
+        self._types = frozenset(d.meta.type for d in snapshot.documents)
+
+    @classmethod
+    def open(cls, settings: Settings, *, embedder: Embedder | None = None, today: Callable[[], dt.date] = dt.date.today) -> "Recommender":
+        embedder = embedder or load_embedder(settings.model)
+        snapshot = load_index(settings.index, model_id=embedder.model_id)
+        return cls(snapshot, embedder, vocabulary=load_vocabulary(settings.vocabulary), today=today)
+
+    def recommend(self, request: RecommendationRequest) -> Recommendation:
+        resolved = resolve(request, self.vocabulary, known_types=self._types)
+        allowed = allowed_documents(self.snapshot, resolved, self._today())
+        candidates, results = find_candidates(self.retriever, resolved, allowed)
+        curation = curate(candidates, snapshot=self.snapshot, doc_vectors=self._doc_vectors, limits=Limits(resolved.max_items, resolved.budget_minutes, resolved.roles))
+        return Recommendation(
+            items=[self._item(pick, curation.picks, resolved) for pick in curation.picks],
+            gaps=[gap for r in results if (gap := self._gap(r, resolved)) is not None],
+            trimmed=self._trimmed(curation),
+            recognised=_recognised(resolved),
+            index=IndexInfo(build_id=self.snapshot.manifest.build_id, built_at=self.snapshot.manifest.built_at.isoformat(), documents=len(self.snapshot.documents)),
+        )
+
+    def recommend_per_role(self, request: RecommendationRequest) -> PerRoleRecommendation:
+        """One short set per requested role; an item chosen for one role is not repeated for another."""
+        if not request.roles:
+            raise InvalidRequestError("per-role recommendations need at least one role", hint="Name the buying group's roles, e.g. --role cfo --role it-security.", field="roles")
+        chosen: list[str] = []
+        out = []
+        for role in dict.fromkeys(request.roles):
+            sub = request.model_copy(update={"roles": [role], "already_sent": [*request.already_sent, *chosen], "max_items": min(request.max_items, PER_ROLE_ITEMS)})
+            answer = self.recommend(sub)
+            chosen.extend(item.id for item in answer.items)
+            out.append(RoleRecommendation(role=answer.recognised.roles[0], recommendation=answer))
+        return PerRoleRecommendation(roles=out)
+
+    def ask(self, text: str, *, audience: str = "buyer", max_items: int = 5) -> Recommendation:
+        """A seller's sentence as the problem; stage, roles and industry recognised from it."""
+        found = recognise(text, self.vocabulary)
+        request = parse_request({"problems": [text], "stage": found.stage, "roles": list(found.roles), "industry": found.industry, "audience": audience, "max_items": max_items})
+        return self.recommend(request)
+
+    def _item(self, pick: Pick, picks: Sequence[Pick], request: ResolvedRequest) -> RecommendedItem:
+        document = self.snapshot.documents[pick.candidate.doc]
+        section = self.snapshot.sections[pick.section]
+        meta = document.meta
+        return RecommendedItem(
+            id=meta.id, title=meta.title, type=meta.type, url=meta.url, source_path=document.rel_path,
+            internal=meta.audience != "buyer",
+            section=SectionRef(heading=section.heading or meta.title, heading_path=list(section.heading_path), reading_minutes=section.reading_minutes),
+            reading_minutes=pick.minutes, item_reading_minutes=document.reading_minutes, score=round(pick.gain, 4),
+            problems=[request.problems[m.problem] for m in sorted(pick.candidate.matches, key=lambda m: m.problem)],
+            roles=list(pick.candidate.fit.roles), stages=list(meta.stages),
+            reasons=reasons_for(pick, picks, snapshot=self.snapshot, request=request),
+        )
+
+    def _gap(self, result: ProblemResult, request: ResolvedRequest) -> Gap | None:
+        problem = request.problems[result.problem]
+        closest = result.closest
+        if closest is not None and closest.similarity >= ANSWERS:
+            return None
+        if closest is None or result.closest_doc is None:
+            return Gap(problem=problem, message=f'Nothing in the library that this buyer may receive answers "{problem}".', closest=None)
+        meta = self.snapshot.documents[result.closest_doc].meta
+        return Gap(problem=problem, message=f'Nothing in the library answers "{problem}" well; the closest is "{meta.title}" (similarity {closest.similarity:.2f}, below {ANSWERS:.2f}).',
+                   closest=Closest(id=meta.id, title=meta.title, similarity=round(closest.similarity, 4)))
+
+    def _trimmed(self, curation: Curation) -> list[Trimmed]:
+        return [Trimmed(id=(m := self.snapshot.documents[s.doc].meta).id, title=m.title, reason=s.reason, detail=s.detail) for s in curation.trimmed]
+
+
+def _recognised(request: ResolvedRequest) -> Recognised:
+    return Recognised(problems=list(request.problems), stage=request.stage, stage_given=request.stage_given, related_stages=list(request.related_stages),
+                      roles=list(request.roles), industry=request.industry, audience=request.audience)
+
+
+def parse_request(data: dict[str, Any]) -> RecommendationRequest:
+    """A RecommendationRequest from plain data, or an InvalidRequestError that names the field."""
+    try:
+        return RecommendationRequest.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        raise InvalidRequestError(_describe(error, data), hint=_HINTS.get(str(error["loc"][0]), ""), field=".".join(map(str, error["loc"]))) from exc
+
+
+_HINTS = {
+    "problems": "Give 1-10 problems, each a sentence or two in the buyer's words (at most 1,000 characters).",
+    "max_items": "Ask for 1-20 items.",
+    "reading_budget_minutes": "Give a positive number of minutes.",
+    "audience": "Use 'buyer' (only buyer-facing content) or 'seller' (internal content too).",
+}
+
+
+def _describe(error: Any, data: dict[str, Any]) -> str:
+    loc = error["loc"]
+    if loc[0] == "problems" and len(loc) > 1:
+        number = int(loc[1]) + 1
+        if error["type"] == "string_too_short":
+            return f"problem {number} is empty"
+        if error["type"] == "string_too_long":
+            return f"problem {number} is {len(str(data['problems'][loc[1]]))} characters long; at most {error['ctx']['max_length']} are allowed"
+    if loc[0] == "problems" and error["type"] == "too_short":
+        return "no problem given"
+    if loc[0] == "problems" and error["type"] == "too_long":
+        return f"{len(data['problems'])} problems given; at most 10 are allowed"
+    return f"{'.'.join(map(str, loc))}: {error['msg']}"
