@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import math
 import os
@@ -56,16 +57,36 @@ def discover(paths: Sequence[Path]) -> tuple[list[SourceFile], list[FileIssue]]:
     return sorted(found, key=lambda f: (f.rel_path, str(f.path))), issues
 
 
+IGNORE_FILE = ".recommenderignore"
+
+
+def _ignored_patterns(root: Path) -> list[str]:
+    """Glob patterns from `<root>/.recommenderignore` (one per line, # comments): files not to index."""
+    path = root / IGNORE_FILE
+    if not path.is_file():
+        return []
+    lines = (line.strip() for line in path.read_text(encoding="utf-8", errors="replace").splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+def _is_ignored(rel_path: str, patterns: list[str]) -> bool:
+    name = rel_path.rsplit("/", 1)[-1]
+    return any(fnmatch.fnmatchcase(rel_path, p) or fnmatch.fnmatchcase(name, p) for p in patterns)
+
+
 def _walk(root: Path, issues: list[FileIssue]) -> Iterator[SourceFile]:
     def on_error(exc: OSError) -> None:
         issues.append(FileIssue(str(exc.filename or root), f"cannot read folder ({exc.strerror})", "check its permissions", Severity.SKIPPED))
 
+    ignored = _ignored_patterns(root)
     for folder, dirnames, filenames in os.walk(root, onerror=on_error):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
             if name.lower().endswith(".md") and not name.startswith("."):
                 path = Path(folder) / name
-                yield SourceFile(path, path.relative_to(root).as_posix())
+                rel_path = path.relative_to(root).as_posix()
+                if not _is_ignored(rel_path, ignored):
+                    yield SourceFile(path, rel_path)
 
 
 def read_document(source: SourceFile, vocabulary: Vocabulary) -> tuple[Document | None, list[FileIssue]]:
