@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -59,8 +60,28 @@ class KeywordIndex:
     def size(self) -> int:
         return int(self._retriever.scores["num_docs"])
 
+    def terms(self, text: str) -> list[str]:
+        """The analysed terms of `text` (lowercased, stemmed, no stop words), as the index sees them."""
+        return list(dict.fromkeys(bm25s.tokenize([text], stemmer=self._stemmer, stopwords=self.config.stopwords, return_ids=False, show_progress=False)[0]))
 
-def query_terms(keyword: KeywordIndex, text: str) -> set[str]:
-    """The analysed terms (stemmed, no stop words) of `text`, as the keyword index sees them."""
-    tokens = bm25s.tokenize([text], stemmer=keyword._stemmer, stopwords=keyword.config.stopwords, return_ids=False, show_progress=False)[0]
-    return set(tokens)
+    def idf(self, term: str) -> float:
+        """BM25 inverse document frequency over pieces; a term the library never uses gets the highest."""
+        rows = self._rows(term)
+        n = self.size
+        return math.log(1 + (n - len(rows) + 0.5) / (len(rows) + 0.5))
+
+    def coverage(self, query: str, rows: np.ndarray) -> np.ndarray:
+        """For each piece in `rows`: the IDF-weighted share of the query's terms that it contains."""
+        terms = self.terms(query)
+        weights = np.array([self.idf(t) for t in terms])
+        if not terms or weights.sum() == 0:
+            return np.zeros(len(rows))
+        found = np.array([np.isin(rows, self._rows(t)) for t in terms], dtype=np.float64)
+        return (weights @ found) / weights.sum()
+
+    def _rows(self, term: str) -> np.ndarray:
+        column = self._retriever.vocab_dict.get(term)
+        if column is None:
+            return np.zeros(0, dtype=np.int64)
+        indptr, indices = self._retriever.scores["indptr"], self._retriever.scores["indices"]
+        return np.asarray(indices[indptr[column] : indptr[column + 1]])

@@ -16,12 +16,16 @@ import numpy as np
 
 from indexer.store import IndexSnapshot, StoredDocument
 from recommender.resolve import ResolvedRequest
-from recommender.retriever import Retriever
+from recommender.retriever import DocumentHit, Retriever
 
-# A problem counts as answered by an item when its best passage has at least this cosine
-# similarity to the problem; below it, for every allowed item, the problem is a gap.
-# Calibrated on the scenario set (tests/data/scenarios.yaml): see README "How it was measured".
-ANSWERS = 0.40
+# How strongly a passage answers a problem: its cosine similarity to the problem plus
+# KEYWORD_WEIGHT times the IDF-weighted share of the problem's terms it contains. Similarity alone
+# confuses a near-miss topic ("tax provision ... spreadsheet work") with an answer in other words;
+# the rare terms of a problem the library never mentions (payroll, emissions) tell them apart.
+# An item answers a problem at ANSWERS or above; below it, for every allowed item, the problem is a
+# gap. Both were calibrated on the scenario set: `python -m benchmarks.calibrate_gaps`.
+KEYWORD_WEIGHT = 0.6
+ANSWERS = 0.624
 PER_PROBLEM = 30  # items retrieved per problem before curation
 
 STAGE_WEIGHT, ROLE_WEIGHT, INDUSTRY_WEIGHT = 0.30, 0.20, 0.15
@@ -34,7 +38,7 @@ class Match:
 
     problem: int
     score: float  # fused retrieval score, comparable within the problem
-    similarity: float  # best cosine similarity of the item's passages to the problem
+    strength: float  # how strongly the item's best passage answers the problem (see ANSWERS)
     piece: int  # the passage that answers it best
 
 
@@ -49,7 +53,7 @@ class Fit:
 @dataclass(frozen=True)
 class Candidate:
     doc: int
-    matches: tuple[Match, ...]  # problems it answers (similarity >= ANSWERS), best first
+    matches: tuple[Match, ...]  # problems it answers (strength >= ANSWERS), best first
     fit: Fit
 
     def relevance(self, problem: int) -> float:
@@ -93,15 +97,27 @@ def find_candidates(retriever: Retriever, request: ResolvedRequest, allowed_docs
     results: list[ProblemResult] = []
     for i, problem in enumerate(request.problems):
         hits = retriever.search_documents(problem, k=PER_PROBLEM, allowed=allowed, vector=vectors[i])
-        matches = [(hit.doc, Match(i, hit.score, max(p.dense for p in hit.pieces), hit.best.row)) for hit in hits]
-        closest = max(matches, key=lambda m: (m[1].similarity, -m[0]), default=None)
+        matches = [(hit.doc, Match(i, hit.score, strength, hit.best.row)) for hit, strength in zip(hits, answer_strengths(retriever, problem, hits))]
+        closest = max(matches, key=lambda m: (m[1].strength, -m[0]), default=None)
         results.append(ProblemResult(i, closest[1] if closest else None, closest[0] if closest else None))
         for doc, match in matches:
-            if match.similarity >= ANSWERS:
+            if match.strength >= ANSWERS:
                 by_doc.setdefault(doc, []).append(match)
     candidates = [Candidate(doc, tuple(sorted(ms, key=lambda m: -m.score)), fit(snapshot.documents[doc], request)) for doc, ms in by_doc.items()]
     candidates.sort(key=lambda c: c.doc)
     return candidates, results
+
+
+def answer_strengths(retriever: Retriever, problem: str, hits: Sequence[DocumentHit], *, keyword_weight: float = KEYWORD_WEIGHT) -> list[float]:
+    """Each document's best answer strength over its retrieved passages."""
+    rows = np.array([p.row for hit in hits for p in hit.pieces], dtype=np.int64)
+    dense = np.array([p.dense for hit in hits for p in hit.pieces])
+    strength = dense + keyword_weight * retriever.snapshot.keyword.coverage(problem, rows)
+    out, start = [], 0
+    for hit in hits:
+        out.append(float(strength[start : start + len(hit.pieces)].max()))
+        start += len(hit.pieces)
+    return out
 
 
 def fit(document: StoredDocument, request: ResolvedRequest) -> Fit:

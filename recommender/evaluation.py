@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import shutil
 import string
 import time
@@ -39,8 +40,9 @@ log = logging.getLogger(__name__)
 METRICS = ("ndcg@10", "recall@100", "mrr@10")
 DEPTH = 100  # documents retrieved per query: enough for Recall@100
 CACHE_ROOT = Path(".recommender") / "eval"
-_FORMAT = 1  # bump when the markdown written for a corpus changes
-_ESCAPE = str.maketrans({c: "\\" + c for c in string.punctuation})
+_FORMAT = 2  # bump when the markdown written for a corpus changes
+_INLINE = str.maketrans({c: "\\" + c for c in "\\`*_[]<>&#"})  # what starts markup inside a line
+_NUMBERED = re.compile(r"^(\d{1,9})([.)])")  # "1986. ..." would start a numbered list
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ class RunDetails(BaseModel):
     model: str
     index: str
     index_reused: bool
+    pieces_embedded: int
     fusion: dict[str, float | str]
     keyword: dict[str, float | str | None]
     title_in_pieces: bool
@@ -103,6 +106,7 @@ class PreparedIndex:
     root: Path
     doc_ids: dict[str, str]  # markdown path (relative to the corpus folder) -> BEIR doc id
     reused: bool
+    embedded: int  # pieces this call had to embed (the rest came from the embedding cache)
 
 
 # ---- reading a collection ------------------------------------------------------------------
@@ -154,10 +158,17 @@ def default_cache(dataset: Path) -> Path:
 
 
 def to_markdown(document: BeirDocument) -> str:
-    """One content item; every punctuation mark is escaped so the indexer reads the text as written."""
+    """One content item, escaped so the indexer reads title and text as written (whitespace collapsed)."""
     title, text = " ".join(document.title.split()), " ".join(document.text.split())
-    heading = f"# {title.translate(_ESCAPE)}\n\n" if title else ""
-    return f"---\nid: {json.dumps(document.id)}\n---\n\n{heading}{(text or title).translate(_ESCAPE)}\n"
+    heading = f"# {_escape(title)}\n\n" if title else ""
+    return f"---\nid: {json.dumps(document.id)}\n---\n\n{heading}{_escape(text or title)}\n"
+
+
+def _escape(line: str) -> str:
+    line = line.translate(_INLINE)
+    if line[:1] in string.punctuation and not line.startswith("\\"):
+        line = "\\" + line  # a block marker such as '-', '>', '+', '=' or '~~~'
+    return _NUMBERED.sub(r"\1\\\2", line)
 
 
 def file_name(doc_id: str) -> str:
@@ -194,11 +205,11 @@ def prepare_index(collection: TestCollection, *, cache: Path, embedder: Embedder
     expected = {"corpus": _read_json(cache / "corpus.json"), "model": embedder.model_id, "keyword": options.keyword.as_dict(),
                 "title_in_pieces": options.title_in_pieces, "overlap_tokens": options.overlap_tokens}
     if _read_json(stamp) == expected and _published(root):
-        return PreparedIndex(root, doc_ids, reused=True)
+        return PreparedIndex(root, doc_ids, reused=True, embedded=0)
     stamp.unlink(missing_ok=True)
-    build_index([cache / "corpus"], options=options, embedder=embedder, vocabulary=Vocabulary(), progress=progress)
+    summary = build_index([cache / "corpus"], options=options, embedder=embedder, vocabulary=Vocabulary(), progress=progress)
     stamp.write_text(json.dumps(expected), encoding="utf-8")
-    return PreparedIndex(root, doc_ids, reused=False)
+    return PreparedIndex(root, doc_ids, reused=False, embedded=summary.pieces_embedded)
 
 
 def _published(root: Path) -> bool:
@@ -267,7 +278,7 @@ def evaluate(dataset: Path, *, embedder: Embedder, cache: Path | None = None, sp
     manifest = snapshot.manifest
     details = RunDetails(
         dataset=str(dataset), split=split, queries=len(collection.queries), documents=manifest.counts.documents, pieces=manifest.counts.pieces,
-        model=manifest.model.id, index=str(prepared.root), index_reused=prepared.reused, fusion=asdict(retriever.fusion), keyword=manifest.keyword,
+        model=manifest.model.id, index=str(prepared.root), index_reused=prepared.reused, pieces_embedded=prepared.embedded, fusion=asdict(retriever.fusion), keyword=manifest.keyword,
         title_in_pieces=bool(manifest.chunking.get("title_in_pieces", 1)), query_seconds=seconds, seconds=round(time.perf_counter() - started, 2),
     )
     return EvalReport(methods=scores, run=details)

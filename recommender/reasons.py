@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from indexer.keyword import KeywordIndex, query_terms
+from indexer.keyword import KeywordIndex
 from indexer.store import IndexSnapshot
 from recommender.candidates import Match
 from recommender.curator import Pick
@@ -88,8 +88,8 @@ def best_quote(text: str, problem: str, keyword: KeywordIndex) -> str:
     sentences = [s.strip().lstrip("- ").strip() for s in _SENTENCE.split(text) if len(s.strip()) > 3]
     if not sentences:
         return _clip(text)
-    wanted = query_terms(keyword, problem)
-    overlaps = [len(wanted & query_terms(keyword, s)) for s in sentences]
+    wanted = {t: keyword.idf(t) for t in keyword.terms(problem)}
+    overlaps = [sum(wanted.get(t, 0.0) for t in keyword.terms(s)) for s in sentences]
     best = max(range(len(sentences)), key=lambda i: (overlaps[i], -i))
     quote = sentences[best]
     if len(quote) < 120 and best + 1 < len(sentences):

@@ -54,7 +54,7 @@ class Retriever:
         self.snapshot = snapshot
         self.embedder = embedder
         self.fusion = fusion or FusionConfig()
-        self._matrix = _matrix(snapshot.vectors)
+        self.matrix = _matrix(snapshot.vectors)
 
     def embed(self, queries: Sequence[str]) -> np.ndarray:
         return self.embedder.embed(list(queries), batch_size=16)
@@ -73,7 +73,7 @@ class Retriever:
         if method == "keyword":
             rows = _top(keyword, k)
             rows = rows[keyword[rows] > 0]
-            dense = self._matrix[rows] @ vector if vector is not None else np.zeros(len(rows))
+            dense = self.matrix[rows] @ vector if vector is not None else np.zeros(len(rows))
             return [PieceHit(int(r), float(keyword[r]), float(d)) for r, d in zip(rows, dense)]
         assert vector is not None
         return self._hybrid(vector, keyword, k, allowed)
@@ -108,7 +108,7 @@ class Retriever:
         rows = np.unique(np.concatenate([dense_rows, keyword_rows])).astype(np.int64)
         if rows.size == 0:
             return []
-        dense = self._matrix[rows] @ vector
+        dense = self.matrix[rows] @ vector
         fused = self._fuse(dense, keyword[rows])
         order = np.lexsort((rows, -fused))[:k]
         return [PieceHit(int(rows[i]), float(fused[i]), float(dense[i])) for i in order]

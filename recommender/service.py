@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from indexer.embed import Embedder, load_embedder
 from indexer.errors import InvalidRequestError
 from indexer.settings import Settings
-from indexer.store import IndexSnapshot, load_index
+from indexer.store import IndexSnapshot, current_build, load_index
 from indexer.vocabulary import Vocabulary, load_vocabulary
 from recommender.candidates import ANSWERS, ProblemResult, allowed_documents, find_candidates
 from recommender.curator import Curation, Limits, Pick, curate
@@ -37,11 +37,12 @@ class Recommender:
         self.vocabulary = vocabulary or Vocabulary()
         self.retriever = Retriever(snapshot, embedder, fusion)
         self._today = today
-        self._doc_vectors = document_vectors(snapshot, self.retriever._matrix)
+        self.document_vectors = document_vectors(snapshot, self.retriever.matrix)
         self._types = frozenset(d.meta.type for d in snapshot.documents)
 
     @classmethod
     def open(cls, settings: Settings, *, embedder: Embedder | None = None, today: Callable[[], dt.date] = dt.date.today) -> "Recommender":
+        current_build(settings.index)  # a missing index is reported before the model takes seconds to load
         embedder = embedder or load_embedder(settings.model)
         snapshot = load_index(settings.index, model_id=embedder.model_id)
         return cls(snapshot, embedder, vocabulary=load_vocabulary(settings.vocabulary), today=today)
@@ -50,7 +51,7 @@ class Recommender:
         resolved = resolve(request, self.vocabulary, known_types=self._types)
         allowed = allowed_documents(self.snapshot, resolved, self._today())
         candidates, results = find_candidates(self.retriever, resolved, allowed)
-        curation = curate(candidates, snapshot=self.snapshot, doc_vectors=self._doc_vectors, limits=Limits(resolved.max_items, resolved.budget_minutes, resolved.roles))
+        curation = curate(candidates, snapshot=self.snapshot, doc_vectors=self.document_vectors, limits=Limits(resolved.max_items, resolved.budget_minutes, resolved.roles))
         return Recommendation(
             items=[self._item(pick, curation.picks, resolved) for pick in curation.picks],
             gaps=[gap for r in results if (gap := self._gap(r, resolved)) is not None],
@@ -95,13 +96,13 @@ class Recommender:
     def _gap(self, result: ProblemResult, request: ResolvedRequest) -> Gap | None:
         problem = request.problems[result.problem]
         closest = result.closest
-        if closest is not None and closest.similarity >= ANSWERS:
+        if closest is not None and closest.strength >= ANSWERS:
             return None
         if closest is None or result.closest_doc is None:
             return Gap(problem=problem, message=f'Nothing in the library that this buyer may receive answers "{problem}".', closest=None)
         meta = self.snapshot.documents[result.closest_doc].meta
-        return Gap(problem=problem, message=f'Nothing in the library answers "{problem}" well; the closest is "{meta.title}" (similarity {closest.similarity:.2f}, below {ANSWERS:.2f}).',
-                   closest=Closest(id=meta.id, title=meta.title, similarity=round(closest.similarity, 4)))
+        return Gap(problem=problem, message=f'Nothing in the library answers "{problem}" well; the closest is "{meta.title}" (answer strength {closest.strength:.2f}, below {ANSWERS:.2f}).',
+                   closest=Closest(id=meta.id, title=meta.title, similarity=round(closest.strength, 4)))
 
     def _trimmed(self, curation: Curation) -> list[Trimmed]:
         return [Trimmed(id=(m := self.snapshot.documents[s.doc].meta).id, title=m.title, reason=s.reason, detail=s.detail) for s in curation.trimmed]

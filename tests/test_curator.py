@@ -44,7 +44,7 @@ def _candidate(snapshot: IndexSnapshot, doc_id: str, scores: dict[int, float], *
     doc = snapshot.document_index(doc_id)
     assert doc is not None
     piece = int(np.flatnonzero(snapshot.piece_doc == doc)[0])
-    matches = tuple(sorted((Match(p, s, 0.6, piece) for p, s in scores.items()), key=lambda m: -m.score))
+    matches = tuple(sorted((Match(p, s, 1.0, piece) for p, s in scores.items()), key=lambda m: -m.score))
     return Candidate(doc, matches, Fit("none", roles, False, multiplier))
 
 

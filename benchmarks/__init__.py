@@ -1,0 +1,1 @@
+"""Benchmarks: speed measured as medians and ratios, never asserted in the test suite."""

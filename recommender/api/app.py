@@ -1,0 +1,49 @@
+"""create_app(settings): the HTTP API, a thin adapter over the recommender core.
+
+The model and the index are loaded here, once, before the app is returned; nothing happens at
+import time. Tests hand in an already-loaded embedder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Callable
+
+from fastapi import FastAPI
+from starlette.middleware import Middleware
+
+from indexer.embed import Embedder, load_embedder
+from recommender.api.auth import Authenticator
+from recommender.api.content_routes import content_routes
+from recommender.api.context import RequestContext
+from recommender.api.errors import install_error_handlers
+from recommender.api.keys import KeyRing
+from recommender.api.limits import BodyLimit, RateLimiter, Workers
+from recommender.api.live import LiveIndex
+from recommender.api.ops_routes import ops_routes
+from recommender.api.recommend_routes import recommend_routes
+from recommender.api.settings import ServerSettings
+
+DESCRIPTION = """Recommends a short, reasoned set of sales content for a buyer's problems and buying stage,
+and says what the library does not answer.
+
+Send an API key as `Authorization: Bearer rk_...`. Keys have scopes: **buyer** (deal rooms: only
+buyer-facing content, whatever the request asks), **seller** (internal content too, flagged
+`internal`) and **admin** (reload the index). Errors are `{"error": {code, message, details, request_id}}`.
+"""
+
+
+def create_app(settings: ServerSettings, *, embedder: Embedder | None = None, today: Callable[[], dt.date] = dt.date.today) -> FastAPI:
+    """The API over the index in `settings.index`; loads the model (unless given) and the index now."""
+    live = LiveIndex(settings, embedder or load_embedder(settings.model), today=today)
+    auth = Authenticator(KeyRing(settings.api_keys), RateLimiter(per_minute=settings.api_rate_per_minute, burst=settings.api_rate_burst))
+    workers = Workers(settings.api_workers)
+    app = FastAPI(
+        title="Buyer content recommender", version="1", description=DESCRIPTION,
+        middleware=[Middleware(RequestContext), Middleware(BodyLimit, max_bytes=settings.api_max_body_bytes)],
+    )
+    install_error_handlers(app)
+    app.include_router(recommend_routes(live, auth, workers))
+    app.include_router(content_routes(live, auth, workers))
+    app.include_router(ops_routes(live, auth))
+    return app

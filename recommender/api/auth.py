@@ -1,0 +1,74 @@
+"""Who is calling and what they may do: bearer keys, scopes, and the audience a scope decides.
+
+- `buyer` keys (deal rooms) only ever get buyer-facing content, whatever the request body says;
+- `seller` keys get internal content too (flagged `internal`), unless they ask for `audience: buyer`;
+- `admin` keys may reload the index.
+
+With no keys configured (allowed on a loopback address only) every caller is a local developer
+with the seller and admin scopes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable
+
+from fastapi import Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from recommender.api.errors import ApiError
+from recommender.api.keys import KeyRing, Scope
+from recommender.api.limits import RateLimiter
+from recommender.models import Audience
+
+ANONYMOUS_SCOPES: frozenset[Scope] = frozenset({"seller", "admin"})
+bearer = HTTPBearer(auto_error=False, description="An API key made with 'recommender keys create', as 'Authorization: Bearer rk_...'.")
+
+
+@dataclass(frozen=True)
+class Caller:
+    name: str
+    scopes: frozenset[Scope]
+
+    def audience(self, asked: Audience | None = None) -> Audience:
+        """The audience this caller is served as: the scope decides, the request may only narrow it."""
+        if "seller" not in self.scopes:
+            return "buyer"
+        return asked or "seller"
+
+
+class Authenticator:
+    """Turns the Authorization header into a Caller, checks scopes, and applies the per-key rate."""
+
+    def __init__(self, keys: KeyRing, limiter: RateLimiter) -> None:
+        self.keys = keys
+        self.limiter = limiter
+
+    def identify(self, credentials: HTTPAuthorizationCredentials | None) -> Caller:
+        if not self.keys:
+            return Caller("anonymous", ANONYMOUS_SCOPES)
+        if credentials is None:
+            raise _unauthorized("an API key is required: send 'Authorization: Bearer <key>'")
+        key = self.keys.match(credentials.credentials)
+        if key is None:
+            raise _unauthorized("the API key is not valid")
+        return Caller(key.name, key.scopes)
+
+    def require(self, *allowed: Scope) -> Callable[..., Awaitable[Caller]]:
+        """A FastAPI dependency: the Caller, when its key has one of `allowed` and is within its rate."""
+
+        async def dependency(request: Request, credentials: HTTPAuthorizationCredentials | None = Security(bearer)) -> Caller:
+            caller = self.identify(credentials)
+            request.state.key_name = caller.name
+            if not caller.scopes & set(allowed):
+                raise ApiError(403, "forbidden", f"key '{caller.name}' may not do this; it needs the {' or '.join(allowed)} scope",
+                               details={"required": list(allowed), "scopes": sorted(caller.scopes)})
+            self.limiter.check(caller.name)
+            return caller
+
+        return dependency
+
+
+def _unauthorized(message: str) -> ApiError:
+    details: dict[str, Any] = {"hint": "Ask the server's operator for a key ('recommender keys create')."}
+    return ApiError(401, "unauthorized", message, details=details, headers={"WWW-Authenticate": "Bearer"})

@@ -1,0 +1,41 @@
+"""POST /v1/recommendations and POST /v1/ask: thin adapters over Recommender.recommend and .ask."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends
+
+from recommender.api.auth import Authenticator, Caller
+from recommender.api.errors import documented
+from recommender.api.examples import ASK_EXAMPLES, RECOMMENDATION_EXAMPLES
+from recommender.api.limits import Workers
+from recommender.api.live import LiveIndex
+from recommender.api.schemas import AskRequest
+from recommender.models import Recommendation, RecommendationRequest
+
+ERRORS = documented(401, 403, 413, 422, 429)
+
+
+def recommend_routes(live: LiveIndex, auth: Authenticator, workers: Workers) -> APIRouter:
+    router = APIRouter(prefix="/v1", tags=["recommend"])
+    reader = Depends(auth.require("buyer", "seller"))
+
+    @router.post("/recommendations", response_model=Recommendation, responses=ERRORS)
+    async def recommendations(body: Annotated[RecommendationRequest, Body(openapi_examples=RECOMMENDATION_EXAMPLES)], caller: Caller = reader) -> Recommendation:
+        """A short, reasoned set of content for the buyer's problems, with the gaps nothing answers.
+
+        A buyer key is always served buyer-facing content only, whatever `audience` says; a seller
+        key gets internal content too (each item flagged `internal`) unless it asks for `audience: buyer`.
+        """
+        asked = body.audience if "audience" in body.model_fields_set else None
+        request = body.model_copy(update={"audience": caller.audience(asked)})
+        return await workers.run(live.current.recommender.recommend, request)
+
+    @router.post("/ask", response_model=Recommendation, responses=ERRORS)
+    async def ask(body: Annotated[AskRequest, Body(openapi_examples=ASK_EXAMPLES)], caller: Caller = reader) -> Recommendation:
+        """Free text from a seller, as `recommender ask`: stage, roles and industry are recognised from it."""
+        recommender = live.current.recommender
+        return await workers.run(lambda: recommender.ask(body.text, audience=caller.audience(body.audience), max_items=body.max_items))
+
+    return router

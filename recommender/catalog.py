@@ -1,0 +1,162 @@
+"""The content library as a viewer may see it: a filtered listing, and one item with its outline.
+
+The audience rule lives here, not in an adapter: a buyer never sees an internal item or an
+expired one, whatever filters are asked for; a seller sees everything, flagged. Filters use the
+same vocabularies as recommendations (a stage alias such as `evaluation` works), and an unknown
+value is an InvalidRequestError naming the field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Callable, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from indexer.errors import InvalidRequestError
+from indexer.metadata import ContentMeta
+from indexer.store import IndexSnapshot, StoredDocument, StoredSection
+from indexer.vocabulary import Facet, Vocabulary, slug
+from recommender.models import Audience
+
+ItemAudience = Literal["buyer", "internal"]
+MAX_PAGE = 200
+
+
+def may_see(meta: ContentMeta, viewer: Audience, today: dt.date) -> bool:
+    """A buyer sees only buyer-facing items that have not expired; a seller sees everything."""
+    return viewer == "seller" or (meta.audience == "buyer" and not meta.is_expired(today))
+
+
+class ContentQuery(BaseModel):
+    """Filters over the library; every one optional, all of them must hold."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    stage: str | None = Field(default=None, description="buying job or alias; items tagged with it", examples=["validation"])
+    role: str | None = Field(default=None, description="buying-group role or alias; items that speak to it", examples=["cfo"])
+    type: str | None = Field(default=None, description="content type", examples=["case-study"])
+    audience: ItemAudience | None = Field(default=None, description="buyer: buyer-facing items only; internal: seller-only items only", examples=["buyer"])
+    limit: int = Field(default=50, ge=1, le=MAX_PAGE, description="items per page", examples=[20])
+    offset: int = Field(default=0, ge=0, description="items to skip", examples=[0])
+
+
+class ContentSummary(BaseModel):
+    id: str
+    title: str
+    type: str
+    summary: str
+    internal: bool = Field(description="true for seller-only material (never shown to a buyer)")
+    expired: bool = Field(description="past its expiry date (never shown to a buyer, never recommended)")
+    stages: list[str]
+    roles: list[str]
+    industries: list[str]
+    products: list[str]
+    updated: dt.date | None
+    expires: dt.date | None
+    url: str | None
+    source_path: str
+    reading_minutes: int
+    language: str
+
+
+class SectionOutline(BaseModel):
+    heading: str
+    heading_path: list[str]
+    level: int
+    reading_minutes: int
+
+
+class ContentDetail(ContentSummary):
+    problems: list[str]
+    owner: str | None = Field(description="who maintains it; only shown to sellers")
+    sections: list[SectionOutline]
+
+
+class ContentPage(BaseModel):
+    items: list[ContentSummary]
+    total: int = Field(description="items matching the filters, over all pages")
+    offset: int
+    limit: int
+
+
+@dataclass(frozen=True)
+class _Filters:
+    stage: str | None
+    role: str | None
+    type: str | None
+    audience: ItemAudience | None
+
+    def keep(self, meta: ContentMeta) -> bool:
+        return ((self.stage is None or self.stage in meta.stages) and (self.role is None or self.role in meta.roles)
+                and (self.type is None or meta.type == self.type) and (self.audience is None or meta.audience == self.audience))
+
+
+class Catalog:
+    """Lists and describes the items of one loaded snapshot; read-only and safe to share between threads."""
+
+    def __init__(self, snapshot: IndexSnapshot, *, vocabulary: Vocabulary | None = None, today: Callable[[], dt.date] = dt.date.today) -> None:
+        self.snapshot = snapshot
+        self.vocabulary = vocabulary or Vocabulary()
+        self._today = today
+        self._types = frozenset(d.meta.type for d in snapshot.documents)
+        self._order = sorted(range(len(snapshot.documents)), key=lambda i: snapshot.documents[i].meta.id)
+        self._sections: dict[int, list[StoredSection]] = {}
+        for section in snapshot.sections:
+            self._sections.setdefault(section.doc, []).append(section)
+
+    def items(self, query: ContentQuery, *, viewer: Audience) -> ContentPage:
+        """The items `viewer` may see that match every filter, ordered by id, one page at a time."""
+        filters = self._filters(query)
+        today = self._today()
+        matching = [d for d in (self.snapshot.documents[i] for i in self._order) if may_see(d.meta, viewer, today) and filters.keep(d.meta)]
+        page = matching[query.offset: query.offset + query.limit]
+        return ContentPage(items=[_summary(d, today) for d in page], total=len(matching), offset=query.offset, limit=query.limit)
+
+    def item(self, item_id: str, *, viewer: Audience) -> ContentDetail | None:
+        """One item with its section outline, or None when there is no such item `viewer` may see."""
+        row = self.snapshot.document_index(item_id)
+        today = self._today()
+        if row is None or not may_see(self.snapshot.documents[row].meta, viewer, today):
+            return None
+        document = self.snapshot.documents[row]
+        meta = document.meta
+        outline = [_outline(s, meta.title) for s in self._sections.get(row, [])]
+        return ContentDetail(**_summary(document, today).model_dump(), problems=list(meta.problems),
+                             owner=meta.owner if viewer == "seller" else None, sections=outline)
+
+    def _filters(self, query: ContentQuery) -> _Filters:
+        return _Filters(stage=_canonical(query.stage, self.vocabulary.stages, "stage"), role=_canonical(query.role, self.vocabulary.roles, "role"),
+                        type=self._type(query.type), audience=query.audience)
+
+    def _type(self, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        kind = slug(value)
+        if kind not in self._types:
+            raise InvalidRequestError(f"unknown content type '{value}'", hint=f"types in this library: {', '.join(sorted(self._types))}", field="type")
+        return kind
+
+
+def _canonical(value: str | None, facet: Facet, field: str) -> str | None:
+    if value is None or not value.strip():
+        return None
+    canonical = facet.normalize(value)
+    if canonical is None:
+        raise InvalidRequestError(f"unknown {facet.name} '{value}'", hint=facet.describe(), field=field)
+    return canonical
+
+
+def _summary(document: StoredDocument, today: dt.date) -> ContentSummary:
+    meta = document.meta
+    return ContentSummary(
+        id=meta.id, title=meta.title, type=meta.type, summary=meta.summary, internal=meta.audience != "buyer", expired=meta.is_expired(today),
+        stages=list(meta.stages), roles=list(meta.roles), industries=list(meta.industries), products=list(meta.products),
+        updated=meta.updated, expires=meta.expires, url=meta.url, source_path=document.rel_path, reading_minutes=document.reading_minutes,
+        language=meta.language,
+    )
+
+
+def _outline(section: StoredSection, title: str) -> SectionOutline:
+    return SectionOutline(heading=section.heading or title, heading_path=list(section.heading_path), level=section.level, reading_minutes=section.reading_minutes)
