@@ -18,7 +18,7 @@ REQUESTS = [
         "problems": ["month-end close takes twelve days", "we need to automate payroll for 14 countries"],
         "stage": "awareness", "roles": ["cfo"], "max_items": 3}),
     ("A buying group in supplier selection: CFO, IT security and procurement", {
-        "problems": ["we need to justify the cost to the board", "is our financial data secure in your cloud", "what will the contract and pricing look like"],
+        "problems": ["we need a business case the board will accept", "is our financial data secure in your cloud", "what will the contract and pricing look like"],
         "stage": "proposal", "roles": ["cfo", "it-security", "procurement"], "max_items": 4}),
 ]
 

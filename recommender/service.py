@@ -101,7 +101,7 @@ class Recommender:
         if closest is None or result.closest_doc is None:
             return Gap(problem=problem, message=f'Nothing in the library that this buyer may receive answers "{problem}".', closest=None)
         meta = self.snapshot.documents[result.closest_doc].meta
-        return Gap(problem=problem, message=f'Nothing in the library answers "{problem}" well; the closest is "{meta.title}" (answer strength {closest.strength:.2f}, below {ANSWERS:.2f}).',
+        return Gap(problem=problem, message=f'Nothing in the library answers "{problem}" well; the closest is "{meta.title}" (answer strength {closest.strength:.3f}, below the {ANSWERS:.3f} an answer needs).',
                    closest=Closest(id=meta.id, title=meta.title, similarity=round(closest.strength, 4)))
 
     def _trimmed(self, curation: Curation) -> list[Trimmed]:
