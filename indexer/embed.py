@@ -69,8 +69,9 @@ class SentenceTransformerEmbedder(Embedder):
         except Exception as exc:  # the library raises many kinds; all mean the same to a user
             raise ModelLoadError(f"cannot load the model in {path}: {exc}", hint="Check that the folder holds a complete sentence-transformers model.") from exc
         self._tokenizer = self._model.tokenizer
-        self.dimension = int(self._model.get_embedding_dimension() if hasattr(self._model, "get_embedding_dimension") else self._model.get_sentence_embedding_dimension())
-        self.max_tokens = int(self._model.max_seq_length)
+        dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dimension = int(dimension() or 0)
+        self.max_tokens = int(self._model.max_seq_length or 256)
         self.model_id = f"{name or path.name}@{model_fingerprint(path)}"
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:

@@ -21,6 +21,7 @@ HNSW_EF_SEARCH = 128
 
 def build_vector_index(vectors: np.ndarray, *, hnsw_threshold: int = HNSW_THRESHOLD) -> faiss.Index:
     dimension = vectors.shape[1]
+    index: faiss.Index
     if len(vectors) >= hnsw_threshold:
         index = faiss.IndexHNSWFlat(dimension, HNSW_M, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION

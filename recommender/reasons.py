@@ -7,7 +7,7 @@ section heading for a problem it answers, or the metadata tags for a stage, role
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from typing import Iterable, Sequence
 
 from indexer.keyword import KeywordIndex
 from indexer.store import IndexSnapshot
@@ -104,6 +104,6 @@ def _clip(text: str) -> str:
     return text[: QUOTE_CHARS - 1].rsplit(" ", 1)[0] + "…"
 
 
-def _join(labels: Sequence[str] | object) -> str:
-    items = list(labels)  # type: ignore[call-overload]
+def _join(labels: Iterable[str]) -> str:
+    items = list(labels)
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

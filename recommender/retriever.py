@@ -94,7 +94,7 @@ class Retriever:
         if allowed is not None:
             if not allowed.any():
                 return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.flatnonzero(allowed).astype(np.int64)))
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.flatnonzero(allowed).astype(np.int64)))  # type: ignore[call-arg]
         k = min(k, index.ntotal)
         scores, rows = index.search(np.ascontiguousarray(vector.reshape(1, -1), dtype=np.float32), k, params=params)
         keep = rows[0] >= 0
