@@ -96,7 +96,7 @@ def build_index(paths: Sequence[Path], *, options: BuildOptions, embedder: Embed
     with _build_lock(root):
         documents, issues = _read_all(paths, vocabulary, sink)
         if options.strict and issues:
-            raise StrictModeError(f"{len(issues)} problem(s) in the input; nothing was published (--strict)", hint="Fix the files listed above, or run without --strict to index the rest.")
+            raise StrictModeError(f"{len(issues)} problem(s) in the input; nothing was published (--strict):{_listing(issues)}", hint="Fix the files listed above, or run without --strict to index the rest.")
         content, texts = _assemble(documents, issues, embedder, options)
         vectors, embedded = _embed_cached(texts, embedder, root, options.batch_size, sink)
         build_id = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ") + "-" + secrets.token_hex(3)
@@ -139,8 +139,19 @@ def _read_all(paths: Sequence[Path], vocabulary: Vocabulary, sink: Progress) -> 
         seen[document.meta.id] = source.rel_path
         documents.append(document)
     if not documents:
-        raise RecommenderError("no file could be indexed; the previous index (if any) is unchanged", hint="Fix the problems listed above.")
+        raise RecommenderError(f"no file could be indexed; the previous index (if any) is unchanged:{_listing(issues)}", hint="Fix the problems listed above.")
     return documents, issues
+
+
+def _listing(issues: Sequence[FileIssue]) -> str:
+    """The problems, one per line, for an error that stops the build before any summary is shown."""
+    return "".join(f"\n  {issue.render()}" for issue in issues)
+
+
+def piece_texts(paths: Sequence[Path], *, options: BuildOptions, embedder: Embedder, vocabulary: Vocabulary) -> list[str]:
+    """The texts a build of `paths` embeds (heading prefix + piece text), in piece order; writes nothing."""
+    documents, issues = _read_all(paths, vocabulary, _Silent())
+    return _assemble(documents, issues, embedder, options)[1]
 
 
 def _assemble(documents: Sequence[Document], issues: Sequence[FileIssue], embedder: Embedder, options: BuildOptions) -> tuple[BuildContent, list[str]]:

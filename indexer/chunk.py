@@ -60,4 +60,25 @@ def chunk_section(text: str, *, token_counts: TokenCounter, budget: Budget) -> l
     if not words:
         return []
     counts = token_counts([w.strip() for w in words])
+    if max(counts) > budget.tokens:
+        words, counts = _split_long_words(words, counts, token_counts, budget.tokens)
     return split_text(text, counts=counts, words=words, budget=budget)
+
+
+def _split_long_words(words: Sequence[str], counts: Sequence[int], token_counts: TokenCounter, limit: int) -> tuple[list[str], list[int]]:
+    """Cut a word that alone exceeds a piece (a long URL, minified JSON) into characters.
+
+    A word piece covers at least one character, so the characters' counts add up to at least
+    the word's own cost: windows over them still fit the model.
+    """
+    out_words: list[str] = []
+    out_counts: list[int] = []
+    for word, count in zip(words, counts):
+        if count <= limit:
+            out_words.append(word)
+            out_counts.append(count)
+        else:
+            chars = list(word)
+            out_words.extend(chars)
+            out_counts.extend(token_counts([c.strip() for c in chars]))
+    return out_words, out_counts

@@ -75,7 +75,7 @@ def _front_matter(tokens: Sequence[Token], source: str, path: str) -> tuple[dict
             return {}, [FileIssue(path, "front matter starts with '---' but is never closed", "add a closing '---' line after the YAML fields", line=1)]
         return {}, []
     try:
-        data = yaml.safe_load(block.content)
+        data = yaml.load(block.content, Loader=_FrontMatterLoader)  # a SafeLoader: no arbitrary objects
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
@@ -86,6 +86,21 @@ def _front_matter(tokens: Sequence[Token], source: str, path: str) -> tuple[dict
     if not isinstance(data, dict):
         return {}, [FileIssue(path, "front matter is not a mapping of fields; the file was indexed without it", "write it as 'field: value' lines", line=2)]
     return {str(k): v for k, v in data.items()}, []
+
+
+class _FrontMatterLoader(yaml.SafeLoader):
+    """SafeLoader that keeps an impossible date (2024-13-45) as text instead of raising ValueError,
+    so it is reported against its own field like any other invalid value."""
+
+
+def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_FrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 
 class _SectionBuilder:

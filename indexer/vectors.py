@@ -33,6 +33,13 @@ def build_vector_index(vectors: np.ndarray, *, hnsw_threshold: int = HNSW_THRESH
     return index
 
 
+def all_vectors(index: faiss.Index) -> np.ndarray:
+    """Every stored vector, in row order (exact for flat and HNSW indexes, which keep them)."""
+    if index.ntotal == 0:
+        return np.zeros((0, index.d), dtype=np.float32)
+    return index.reconstruct_n(0, index.ntotal)
+
+
 def kind_of(index: faiss.Index) -> str:
     return "hnsw" if isinstance(index, faiss.IndexHNSWFlat) else "flat-ip"
 
