@@ -9,8 +9,9 @@ value is an InvalidRequestError naming the field.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -159,4 +160,5 @@ def _summary(document: StoredDocument, today: dt.date) -> ContentSummary:
 
 
 def _outline(section: StoredSection, title: str) -> SectionOutline:
-    return SectionOutline(heading=section.heading or title, heading_path=list(section.heading_path), level=section.level, reading_minutes=section.reading_minutes)
+    return SectionOutline(heading=section.heading or title, heading_path=list(section.heading_path), level=section.level,
+                          reading_minutes=section.reading_minutes)

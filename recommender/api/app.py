@@ -7,7 +7,7 @@ import time. Tests hand in an already-loaded embedder.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Callable
+from collections.abc import Callable
 
 from fastapi import FastAPI
 from starlette.middleware import Middleware

@@ -58,7 +58,7 @@ class RequestContext:
             await JSONResponse(error_body(request_id, error.code, error.message, error.details), status_code=error.status,
                                headers={**error.headers, REQUEST_ID: request_id})(scope, receive, send)
         finally:
-            access.info("request %s %s %s %d %.1f ms key=%s", request_id, scope["method"], scope["path"], status,
+            access.info("request %s %s %s %d %.1f ms key=%s", request_id, scope["method"], _printable(scope["path"]), status,
                         (time.perf_counter() - started) * 1000, state.get("key_name", "-"))
 
 
@@ -69,6 +69,11 @@ def _error_of(exc: Exception, request_id: str) -> ApiError:
         return api_error_of_http(exc)
     log.exception("request %s failed", request_id)
     return ApiError(500, "internal_error", "the server failed to answer this request; it has been logged under this request id")
+
+
+def _printable(path: str) -> str:
+    """The path as one log line can hold it: control characters escaped, at most 200 characters."""
+    return path[:200].encode("unicode_escape").decode("ascii")
 
 
 def _request_id(scope: Scope) -> str:

@@ -8,7 +8,8 @@ request id is the one the request-context middleware put on the request (also th
 from __future__ import annotations
 
 import logging
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -125,6 +126,7 @@ def _problem(error: Mapping[str, Any]) -> dict[str, str]:
 
 
 _DESCRIPTIONS = {
+    400: "the request body cannot be read (it is not UTF-8)",
     401: "no API key, or one that is not configured (WWW-Authenticate: Bearer)",
     403: "the key's scope does not allow this",
     404: "no such item this key may see",

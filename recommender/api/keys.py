@@ -14,8 +14,9 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Literal, get_args
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
@@ -55,7 +56,7 @@ class ApiKey(BaseModel):
         return value
 
     @model_validator(mode="after")
-    def _one_audience(self) -> "ApiKey":
+    def _one_audience(self) -> ApiKey:
         if not self.scopes:
             raise ValueError(f"key '{self.name}' has no scope; give buyer, seller and/or admin")
         if {"buyer", "seller"} <= self.scopes:
@@ -63,7 +64,7 @@ class ApiKey(BaseModel):
         return self
 
     @classmethod
-    def parse(cls, line: str) -> "ApiKey":
+    def parse(cls, line: str) -> ApiKey:
         """An ApiKey from its configuration line; ValueError says what is wrong."""
         parts = line.strip().split(":")
         if len(parts) != 3:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from indexer.embed import Embedder
 from indexer.settings import Settings
@@ -73,9 +73,10 @@ class LiveIndex:
     def _load(self) -> Served:
         snapshot = load_index(self._settings.index, model_id=self._embedder.model_id)
         recommender = Recommender(snapshot, self._embedder, vocabulary=self._vocabulary, today=self._today)
-        return Served(recommender, Catalog(snapshot, vocabulary=self._vocabulary, today=self._today), dt.datetime.now(dt.timezone.utc))
+        return Served(recommender, Catalog(snapshot, vocabulary=self._vocabulary, today=self._today), dt.datetime.now(dt.UTC))
 
 
 def _result(before: Served, after: Served, *, changed: bool) -> ReloadResult:
     manifest = after.recommender.snapshot.manifest
-    return ReloadResult(changed=changed, build_id=manifest.build_id, previous_build_id=before.build_id, built_at=manifest.built_at, documents=manifest.counts.documents)
+    return ReloadResult(changed=changed, build_id=manifest.build_id, previous_build_id=before.build_id, built_at=manifest.built_at,
+                        documents=manifest.counts.documents)

@@ -14,7 +14,7 @@ from recommender.api.live import LiveIndex
 from recommender.api.schemas import AskRequest
 from recommender.models import Recommendation, RecommendationRequest
 
-ERRORS = documented(401, 403, 413, 422, 429)
+ERRORS = documented(400, 401, 403, 413, 422, 429)
 
 
 def recommend_routes(live: LiveIndex, auth: Authenticator, workers: Workers) -> APIRouter:
@@ -22,7 +22,9 @@ def recommend_routes(live: LiveIndex, auth: Authenticator, workers: Workers) -> 
     reader = Depends(auth.require("buyer", "seller"))
 
     @router.post("/recommendations", response_model=Recommendation, responses=ERRORS)
-    async def recommendations(body: Annotated[RecommendationRequest, Body(openapi_examples=RECOMMENDATION_EXAMPLES)], caller: Caller = reader) -> Recommendation:
+    async def recommendations(
+        body: Annotated[RecommendationRequest, Body(openapi_examples=RECOMMENDATION_EXAMPLES)], caller: Caller = reader,
+    ) -> Recommendation:
         """A short, reasoned set of content for the buyer's problems, with the gaps nothing answers.
 
         A buyer key is always served buyer-facing content only, whatever `audience` says; a seller

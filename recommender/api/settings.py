@@ -53,6 +53,7 @@ class ServerSettings(Settings):
     api_rate_burst: int = Field(default=30, ge=1, le=100_000, description="requests a key may send at once before the rate applies")
     api_max_body_bytes: int = Field(default=MAX_BODY_BYTES, ge=1024, le=1024 * 1024)
     api_workers: int = Field(default=4, ge=1, le=64, description="requests computed at once (threads); the rest wait their turn")
+    api_torch_threads: int = Field(default=1, ge=1, le=64, description="threads one embedding may use; 1 leaves the cores to concurrent requests")
     api_limit_concurrency: int = Field(default=64, ge=1, le=10_000, description="open requests before uvicorn answers 503")
     api_keep_alive_seconds: int = Field(default=5, ge=1, le=300)
 
@@ -63,17 +64,18 @@ class ServerSettings(Settings):
         return tuple(ApiKey.parse(x) if isinstance(x, str) else x for x in lines)
 
     @model_validator(mode="after")
-    def _safe_to_serve(self) -> "ServerSettings":
+    def _safe_to_serve(self) -> ServerSettings:
         names = [k.name for k in self.api_keys]
         digests = [k.digest for k in self.api_keys]
         if len(set(names)) != len(names) or len(set(digests)) != len(digests):
             raise ValueError("two configured keys share a name or a digest; each key needs its own")
         if not self.api_keys and not is_loopback(self.api_host):
-            raise ValueError(f"no API keys are configured, so the server may only listen on a loopback address (127.0.0.1, ::1, localhost), not {self.api_host}")
+            raise ValueError("no API keys are configured, so the server may only listen on a loopback address "
+                             f"(127.0.0.1, ::1, localhost), not {self.api_host}")
         return self
 
     @classmethod
-    def load(cls, config: Path | None = None, **overrides: Any) -> "ServerSettings":
+    def load(cls, config: Path | None = None, **overrides: Any) -> ServerSettings:
         """Defaults < the TOML file < RECOMMENDER_* environment < `overrides` (None means not given)."""
         values = {**_read_file(config), **EnvSettingsSource(cls)(), **{k: v for k, v in overrides.items() if v is not None}}
         try:

@@ -20,10 +20,11 @@ app.add_typer(keys_app, name="keys")
 @user_errors
 def serve_command(
     ctx: typer.Context,
-    host: str | None = typer.Option(None, "--host", help="Address to listen on [default: 127.0.0.1, or RECOMMENDER_API_HOST]. Without keys only a loopback address."),
-    port: int | None = typer.Option(None, "--port", help="Port [default: 8000, or RECOMMENDER_API_PORT]."),
+    host: str | None = typer.Option(None, "--host", help="Address (default 127.0.0.1, or RECOMMENDER_API_HOST); without keys only a loopback address."),
+    port: int | None = typer.Option(None, "--port", help="Port (default 8000, or RECOMMENDER_API_PORT)."),
     index: Path | None = typer.Option(None, "--index", help="Index directory (default .recommender/index, or RECOMMENDER_INDEX)."),
-    config: Path | None = typer.Option(None, "--config", envvar="RECOMMENDER_API_CONFIG", help="TOML file with settings (index, api_keys, api_host, ...); the environment overrides it."),
+    config: Path | None = typer.Option(None, "--config", envvar="RECOMMENDER_API_CONFIG",
+                                       help="TOML file with settings (index, api_keys, api_host, ...); the environment overrides it."),
 ) -> None:
     """Serve the recommender over HTTP (docs at /docs); loads the model and the index once at start-up."""
     import uvicorn
@@ -36,6 +37,7 @@ def serve_command(
     if not settings.api_keys:
         err.print(f"[yellow]No API keys configured:[/] serving on {settings.api_host} (loopback only) without authentication; every local caller "
                   "has the seller and admin scopes. To serve deal rooms, create keys with 'recommender keys create'.", highlight=False)
+    _configure_torch(settings.api_torch_threads)
     err.print(f"Loading the model and the index at {settings.index} ...", highlight=False)
     api = create_app(settings)
     uvicorn.run(api, host=settings.api_host, port=settings.api_port, log_config=None, log_level="info", access_log=False, server_header=False,
@@ -55,11 +57,13 @@ def create_key_command(
     try:
         made = new_key(name, [s for s in SCOPES if s in scope])
     except ValueError as exc:
-        raise InvalidRequestError(_first_error(exc), hint="Give a --name of letters, digits, '.', '_', '-' and either buyer or seller (admin may go with either).") from None
+        hint = "Give a --name of letters, digits, '.', '_', '-' and either buyer or seller (admin may go with either)."
+        raise InvalidRequestError(_first_error(exc), hint=hint) from None
     typer.echo(f"key:    {made.secret}")
     typer.echo(f"config: {made.key.line()}")
     err.print("Give the key to the client; it is not stored anywhere and cannot be shown again.\n"
-              "Add the config line to RECOMMENDER_API_KEYS (lines separated by spaces) or to api_keys in the --config file, then restart the server.", highlight=False)
+              "Add the config line to RECOMMENDER_API_KEYS (lines separated by spaces) or to api_keys in the --config file, "
+              "then restart the server.", highlight=False)
 
 
 def _configure_logging(*, verbose: bool) -> None:
@@ -68,6 +72,13 @@ def _configure_logging(*, verbose: bool) -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for name in ("recommender.api", "uvicorn.error"):
         logging.getLogger(name).setLevel(logging.INFO)
+
+
+def _configure_torch(threads: int) -> None:
+    """One process-wide choice, made here at the edge: requests run side by side, each embedding on few threads."""
+    import torch
+
+    torch.set_num_threads(threads)
 
 
 def _first_error(exc: ValueError) -> str:
