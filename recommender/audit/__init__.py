@@ -8,4 +8,4 @@ from recommender.audit.html import render_html
 from recommender.audit.report import AuditReport
 from recommender.audit.run import STALE_MONTHS, AuditOptions, audit_library
 
-__all__ = ["AuditOptions", "AuditReport", "STALE_MONTHS", "audit_library", "render_html"]
+__all__ = ["STALE_MONTHS", "AuditOptions", "AuditReport", "audit_library", "render_html"]

@@ -10,7 +10,8 @@ from a gap.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal, Sequence
+from collections.abc import Sequence
+from typing import Literal
 
 from indexer.store import StoredDocument
 from indexer.vocabulary import INDUSTRIES, ROLES, STAGES

@@ -1,35 +1,36 @@
 """Near-duplicate clusters: items that say the same thing, and sections copied between items.
 
-Items: a pair is screened by the recommender's document vectors (`document_vectors`, cosine at or
-above `SCREEN`) and confirmed passage by passage: each item's pieces must, on average, find a
-close counterpart in the other item (`alignment` at or above `ALIGNED`, the lower of the two
-directions). Mean vectors alone crowd together in one library - two overviews of the same product
-score almost as high as two versions of one guide - while aligned passages separate them.
-Sections: copied text. Each piece is embedded with its item's title, so two verbatim copies of one
-section in two items can score as low as 0.70 by vector; sections are therefore compared by
-wording: a pair (each at least `SECTION_MIN_WORDS` words, in two items that are not already one
-item cluster) counts when the Jaccard overlap of their word 3-grams is `SECTION_OVERLAP` or more.
-The vector similarity is reported alongside. Pairs join into clusters (connected components). The member to
-keep is still valid and, like the curator, prefers a newer version only when it is at least
-`NEWER_BY_DAYS` newer; otherwise the longest (most complete). docs/audit.md has the measurements.
+Items: the recommender's own near-duplicate rule (`recommender.duplicates`: mean vectors screened
+at `SCREEN`, confirmed by passage alignment at `ALIGNED`), so the audit reports exactly the pairs
+the curator never sends together.
+
+Sections: copied text. Each piece is embedded with its item's title and heading prefix, so two
+verbatim copies of one section in two items can score as low as 0.70 by vector; sections are
+therefore compared by wording: a pair (each at least `SECTION_MIN_WORDS` words, in two items that
+are not already one item cluster) counts when the Jaccard overlap of their word 3-grams is
+`SECTION_OVERLAP` or more. The vector similarity is reported alongside.
+
+Pairs join into clusters (connected components). The member to keep is still valid and, like the
+curator, prefers a newer version only when it is at least `NEWER_BY_DAYS` newer; otherwise the
+longest (most complete). docs/audit.md has the measurements.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Sequence
+from typing import Literal
 
 import numpy as np
 
 from indexer.store import IndexSnapshot, StoredDocument
+from indexer.vectors import all_vectors
 from recommender.audit.report import ClusterMember, DuplicateCluster, ItemRef, PairSimilarity
 from recommender.curator import NEWER_BY_DAYS
-from recommender.duplicates import document_vectors, near_duplicate_pairs
+from recommender.duplicates import ALIGNED, SCREEN, document_vectors, near_duplicate_pairs
 
-SCREEN = 0.85
-ALIGNED = 0.72
 SECTION_OVERLAP = 0.5
 SECTION_MIN_WORDS = 25
 RARE_GRAM = 50  # word 3-grams in more sections than this are boilerplate; they never make two sections candidates
@@ -56,26 +57,12 @@ class ScoredPair:
 
 
 def piece_matrix(snapshot: IndexSnapshot) -> np.ndarray:
-    index = snapshot.vectors
-    return index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, index.d), dtype=np.float32)
-
-
-def alignment(first: np.ndarray, second: np.ndarray) -> float:
-    """How well each set of passage vectors finds a counterpart in the other: the lower mean best match."""
-    if len(first) == 0 or len(second) == 0:
-        return 0.0
-    sims = first @ second.T
-    return float(min(sims.max(axis=1).mean(), sims.max(axis=0).mean()))
+    return all_vectors(snapshot.vectors)
 
 
 def item_pairs(snapshot: IndexSnapshot, matrix: np.ndarray) -> list[ScoredPair]:
-    rows = [np.flatnonzero(snapshot.piece_doc == doc) for doc in range(len(snapshot.documents))]
-    out = []
-    for pair in near_duplicate_pairs(document_vectors(snapshot, matrix), threshold=SCREEN):
-        aligned = alignment(matrix[rows[pair.first]], matrix[rows[pair.second]])
-        if aligned >= ALIGNED:
-            out.append(ScoredPair(pair.first, pair.second, pair.similarity, aligned))
-    return out
+    pairs = near_duplicate_pairs(snapshot, matrix, document_vectors(snapshot, matrix))
+    return [ScoredPair(p.first, p.second, p.similarity, p.alignment) for p in pairs]
 
 
 def item_clusters(snapshot: IndexSnapshot, matrix: np.ndarray, *, today: dt.date) -> list[DuplicateCluster]:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from typing import Literal, Sequence
+from collections.abc import Sequence
+from typing import Literal
 
 from indexer.store import StoredDocument
 from recommender.audit.report import FreshnessFinding, ItemRef, MissingMetadata

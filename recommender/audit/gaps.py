@@ -8,8 +8,8 @@ change them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from indexer.errors import RecommenderError
 from recommender.audit.report import ProblemGap, ProblemGaps

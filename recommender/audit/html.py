@@ -6,10 +6,21 @@ clusters, the problem gaps, the expired and stale items and the missing metadata
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
-from typing import Sequence
 
-from recommender.audit.report import AuditReport, ClusterMember, CoverageCell, CoverageMatrix, DuplicateCluster, FreshnessFinding, ItemRef, MissingMetadata, PairSimilarity, ProblemGaps
+from recommender.audit.report import (
+    AuditReport,
+    ClusterMember,
+    CoverageCell,
+    CoverageMatrix,
+    DuplicateCluster,
+    FreshnessFinding,
+    ItemRef,
+    MissingMetadata,
+    PairSimilarity,
+    ProblemGaps,
+)
 
 LONG_LIST = 25  # longer tables start folded (a <details> element, no script needed)
 
@@ -101,16 +112,17 @@ def _member_row(member: ClusterMember, *, keep: bool) -> str:
     badges = ("<span class=\"badge keep\">keep</span> " if keep else "") + ("<span class=\"badge bad\">expired</span>" if member.expired else "")
     section = f"<br><span class=\"muted\">{escape(member.section)}</span>" if member.section else ""
     item = member.item
-    return f"<tr><td>{badges}</td><td><code>{escape(item.id)}</code>{section}</td><td>{escape(item.title)}</td><td>{_date(item.updated)}</td><td>{escape(item.owner or '-')}</td></tr>"
+    return f"<tr><td>{badges}</td><td><code>{escape(item.id)}</code>{section}</td><td>{escape(item.title)}</td><td class=\"nowrap\">{_date(item.updated)}</td><td>{escape(item.owner or '-')}</td></tr>"
 
 
 def _gaps(gaps: ProblemGaps | None, answers: float) -> str:
     if gaps is None:
         return _section("Problem gaps", "<p class=\"muted\">No problems file given (--problems).</p>")
-    note = f"{len(gaps.gaps)} of {gaps.checked} common problems in {gaps.source} have no buyer-facing item above similarity {answers:.2f}: the content team's to-do list."
+    note = (f"{len(gaps.gaps)} of {gaps.checked} common problems in {gaps.source} have no buyer-facing item that reaches the recommender's "
+            f"answer threshold ({answers:.2f}; the mark on each bar): the content team's to-do list.")
     rows = "".join(f"<tr><td>{escape(g.problem)}</td><td>{_closest(g.closest.id, g.closest.title) if g.closest else '-'}</td>"
                    f"<td>{_bar(g.closest.similarity if g.closest else 0.0, answers)}</td></tr>" for g in gaps.gaps)
-    table = f"<table class=\"list\"><tr><th>problem</th><th>closest item</th><th>similarity</th></tr>{rows}</table>" if rows else "<p class=\"ok-note\">Every problem is answered.</p>"
+    table = f"<table class=\"list\"><tr><th>problem</th><th>closest item</th><th>how close</th></tr>{rows}</table>" if rows else "<p class=\"ok-note\">Every problem is answered.</p>"
     return _section("Problem gaps", table, note)
 
 
@@ -119,7 +131,10 @@ def _closest(item_id: str, title: str) -> str:
 
 
 def _bar(value: float, threshold: float) -> str:
-    return (f"<div class=\"bar\"><span style=\"width:{max(value, 0) * 100:.0f}%\"></span><i style=\"left:{threshold * 100:.0f}%\"></i></div>"
+    """A bar on a scale where the threshold sits at two thirds."""
+    full = 1.5 * threshold if threshold > 0 else 1.0
+    width = min(max(value, 0.0) / full, 1.0) * 100
+    return (f"<div class=\"bar\"><span style=\"width:{width:.0f}%\"></span><i style=\"left:{100 / 1.5:.0f}%\"></i></div>"
             f"<span class=\"muted\">{value:.2f}</span>")
 
 
@@ -180,5 +195,5 @@ td.thin{background:#fff3d6;color:#8a5a00;box-shadow:inset 0 0 0 2px #e0a526}
 .badge.keep{background:#dff3e4;color:#1d6b34}.badge.bad{background:#fbe3e1;color:#a52a21}.badge.warn{background:#fff3d6;color:#8a5a00}
 .bar{position:relative;display:inline-block;width:120px;height:10px;background:#eef1f5;border-radius:5px;margin-right:6px;vertical-align:middle}
 .bar span{position:absolute;left:0;top:0;bottom:0;background:#d98e04;border-radius:5px}.bar i{position:absolute;top:-3px;bottom:-3px;width:2px;background:#1b2430}
-.ok-note{color:#1d6b34}details summary{cursor:pointer;color:#1e5aaa;margin:6px 0}
+.ok-note{color:#1d6b34}.nowrap{white-space:nowrap}details summary{cursor:pointer;color:#1e5aaa;margin:6px 0}
 """

@@ -27,7 +27,7 @@ class ItemRef(_Frozen):
     expires: dt.date | None
 
     @classmethod
-    def of(cls, document: StoredDocument) -> "ItemRef":
+    def of(cls, document: StoredDocument) -> ItemRef:
         m = document.meta
         return cls(id=m.id, title=m.title, path=document.rel_path, owner=m.owner, audience=m.audience, updated=m.updated, expires=m.expires)
 

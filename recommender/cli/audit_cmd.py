@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from indexer.embed import load_embedder
 from indexer.errors import RecommenderError
 from indexer.store import load_index
 from recommender.audit import STALE_MONTHS, AuditOptions, AuditReport, audit_library, render_html
