@@ -15,6 +15,7 @@ from typing import Literal, Sequence
 import numpy as np
 
 from indexer.store import IndexSnapshot, StoredDocument
+from recommender.duplicates import Duplicates
 from recommender.resolve import ResolvedRequest
 from recommender.retriever import DocumentHit, Retriever
 
@@ -73,9 +74,14 @@ class ProblemResult:
     closest_doc: int | None
 
 
-def allowed_documents(snapshot: IndexSnapshot, request: ResolvedRequest, today: dt.date) -> np.ndarray:
-    """The hard filters, as a boolean mask over documents."""
-    return np.array([_allowed(d, request, today) for d in snapshot.documents], dtype=bool)
+def allowed_documents(snapshot: IndexSnapshot, request: ResolvedRequest, today: dt.date, *, duplicates: Duplicates | None = None) -> np.ndarray:
+    """The hard filters, as a boolean mask over documents; a near-duplicate of an item already sent counts as sent."""
+    allowed = np.array([_allowed(d, request, today) for d in snapshot.documents], dtype=bool)
+    if duplicates is not None:
+        for doc, document in enumerate(snapshot.documents):
+            if document.meta.id in request.already_sent:
+                allowed[list(duplicates.of(doc))] = False
+    return allowed
 
 
 def _allowed(document: StoredDocument, request: ResolvedRequest, today: dt.date) -> bool:

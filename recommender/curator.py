@@ -16,7 +16,7 @@ import numpy as np
 
 from indexer.store import IndexSnapshot
 from recommender.candidates import Candidate
-from recommender.duplicates import near_duplicate_pairs
+from recommender.duplicates import Duplicates
 
 MIN_GAIN = 0.35  # below this the next item adds too little to be worth the buyer's time
 ROLE_COVER = 0.25  # bonus for speaking to requested roles no pick serves yet
@@ -56,8 +56,8 @@ class Limits:
     roles: tuple[str, ...]
 
 
-def curate(candidates: Sequence[Candidate], *, snapshot: IndexSnapshot, doc_vectors: np.ndarray, limits: Limits) -> Curation:
-    kept, trimmed = _drop_near_duplicates(candidates, snapshot, doc_vectors)
+def curate(candidates: Sequence[Candidate], *, snapshot: IndexSnapshot, doc_vectors: np.ndarray, duplicates: Duplicates, limits: Limits) -> Curation:
+    kept, trimmed = _drop_near_duplicates(candidates, snapshot, duplicates)
     state = _Selection(snapshot, doc_vectors, limits)
     remaining = list(kept)
     while remaining and len(state.picks) < limits.max_items:
@@ -121,9 +121,9 @@ def _left_over(state: _Selection, remaining: list[Candidate]) -> list[Skip]:
     return [Skip(c.doc, "max-items", f"also relevant, left out to keep the set at {state.limits.max_items} item(s)") for c in worthy]
 
 
-def _drop_near_duplicates(candidates: Sequence[Candidate], snapshot: IndexSnapshot, vectors: np.ndarray) -> tuple[list[Candidate], list[Skip]]:
+def _drop_near_duplicates(candidates: Sequence[Candidate], snapshot: IndexSnapshot, duplicates: Duplicates) -> tuple[list[Candidate], list[Skip]]:
     by_doc = {c.doc: c for c in candidates}
-    pairs = near_duplicate_pairs(vectors, among=np.array(sorted(by_doc), dtype=np.int64))
+    pairs = [p for doc in sorted(by_doc) for other, p in duplicates.of(doc).items() if doc < other and other in by_doc]
     dropped: dict[int, Skip] = {}
     for pair in sorted(pairs, key=lambda p: -p.similarity):
         if pair.first in dropped or pair.second in dropped:

@@ -16,6 +16,7 @@ import numpy as np
 
 from indexer.embed import Embedder
 from indexer.store import IndexSnapshot
+from indexer.vectors import all_vectors
 
 Method = Literal["dense", "keyword", "hybrid"]
 METHODS: tuple[Method, ...] = ("dense", "keyword", "hybrid")
@@ -24,7 +25,7 @@ METHODS: tuple[Method, ...] = ("dense", "keyword", "hybrid")
 @dataclass(frozen=True)
 class FusionConfig:
     method: Literal["convex", "rrf"] = "convex"
-    alpha: float = 0.5  # weight of the dense score in convex fusion
+    alpha: float = 0.6  # weight of the dense score in convex fusion (SciFact train: 0.5 -> 0.7402, 0.6 -> 0.7431)
     candidates: int = 200  # taken from each list before fusing
     rrf_k: int = 60
 
@@ -54,7 +55,7 @@ class Retriever:
         self.snapshot = snapshot
         self.embedder = embedder
         self.fusion = fusion or FusionConfig()
-        self.matrix = _matrix(snapshot.vectors)
+        self.matrix = all_vectors(snapshot.vectors)
 
     def embed(self, queries: Sequence[str]) -> np.ndarray:
         return self.embedder.embed(list(queries), batch_size=16)
@@ -118,12 +119,6 @@ class Retriever:
             return _rrf(dense, self.fusion.rrf_k) + _rrf(keyword, self.fusion.rrf_k, zero_is_absent=True)
         alpha = self.fusion.alpha
         return alpha * _minmax(dense) + (1 - alpha) * _minmax(keyword)
-
-
-def _matrix(index: faiss.Index) -> np.ndarray:
-    if index.ntotal == 0:
-        return np.zeros((0, index.d), dtype=np.float32)
-    return index.reconstruct_n(0, index.ntotal)
 
 
 def _top(scores: np.ndarray, k: int) -> np.ndarray:

@@ -17,7 +17,6 @@ import yaml
 from pydantic import BaseModel, Field
 from ranx import Qrels, Run, evaluate
 
-from recommender.duplicates import NEAR_DUPLICATE
 from recommender.models import Recommendation
 from recommender.service import Recommender, parse_request
 
@@ -122,10 +121,9 @@ def _violations(recommender: Recommender, answer: Recommendation, scenario: Scen
 
 def _duplicates(recommender: Recommender, answer: Recommendation) -> list[tuple[str, str]]:
     rows = [recommender.snapshot.document_index(item.id) for item in answer.items]
-    vectors = recommender.document_vectors
     pairs = []
     for i, a in enumerate(rows):
         for b in rows[i + 1 :]:
-            if a is not None and b is not None and float(vectors[a] @ vectors[b]) >= NEAR_DUPLICATE:
+            if a is not None and b is not None and recommender.duplicates.between(a, b) is not None:
                 pairs.append((recommender.snapshot.documents[a].meta.id, recommender.snapshot.documents[b].meta.id))
     return pairs

@@ -15,7 +15,7 @@ from indexer.store import IndexSnapshot, current_build, load_index
 from indexer.vocabulary import Vocabulary, load_vocabulary
 from recommender.candidates import ANSWERS, ProblemResult, allowed_documents, find_candidates
 from recommender.curator import Curation, Limits, Pick, curate
-from recommender.duplicates import document_vectors
+from recommender.duplicates import Duplicates, document_vectors, near_duplicate_pairs
 from recommender.freetext import recognise
 from recommender.models import (
     Closest, Gap, IndexInfo, PerRoleRecommendation, Recognised, Recommendation, RecommendationRequest,
@@ -38,6 +38,7 @@ class Recommender:
         self.retriever = Retriever(snapshot, embedder, fusion)
         self._today = today
         self.document_vectors = document_vectors(snapshot, self.retriever.matrix)
+        self.duplicates = Duplicates(near_duplicate_pairs(snapshot, self.retriever.matrix, self.document_vectors))
         self._types = frozenset(d.meta.type for d in snapshot.documents)
 
     @classmethod
@@ -49,9 +50,9 @@ class Recommender:
 
     def recommend(self, request: RecommendationRequest) -> Recommendation:
         resolved = resolve(request, self.vocabulary, known_types=self._types)
-        allowed = allowed_documents(self.snapshot, resolved, self._today())
+        allowed = allowed_documents(self.snapshot, resolved, self._today(), duplicates=self.duplicates)
         candidates, results = find_candidates(self.retriever, resolved, allowed)
-        curation = curate(candidates, snapshot=self.snapshot, doc_vectors=self.document_vectors, limits=Limits(resolved.max_items, resolved.budget_minutes, resolved.roles))
+        curation = curate(candidates, snapshot=self.snapshot, doc_vectors=self.document_vectors, duplicates=self.duplicates, limits=Limits(resolved.max_items, resolved.budget_minutes, resolved.roles))
         return Recommendation(
             items=[self._item(pick, curation.picks, resolved) for pick in curation.picks],
             gaps=[gap for r in results if (gap := self._gap(r, resolved)) is not None],

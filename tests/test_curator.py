@@ -12,7 +12,8 @@ from indexer.store import IndexSnapshot, load_index
 from indexer.vocabulary import Vocabulary
 from recommender.candidates import Candidate, Fit, Match
 from recommender.curator import Limits, curate
-from recommender.duplicates import document_vectors
+from recommender.duplicates import Duplicates, document_vectors, near_duplicate_pairs
+from indexer.vectors import all_vectors
 from tests.fakes import BagOfWordsEmbedder
 
 DOCS = {
@@ -36,8 +37,10 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> IndexSnapshot:
     return load_index(root, model_id=embedder.model_id)
 
 
-def _vectors(snapshot: IndexSnapshot) -> np.ndarray:
-    return document_vectors(snapshot, snapshot.vectors.reconstruct_n(0, snapshot.vectors.ntotal))
+def _curate(snapshot: IndexSnapshot, candidates: list[Candidate], limits: Limits):  # type: ignore[no-untyped-def]
+    matrix = all_vectors(snapshot.vectors)
+    vectors = document_vectors(snapshot, matrix)
+    return curate(candidates, snapshot=snapshot, doc_vectors=vectors, duplicates=Duplicates(near_duplicate_pairs(snapshot, matrix, vectors)), limits=limits)
 
 
 def _candidate(snapshot: IndexSnapshot, doc_id: str, scores: dict[int, float], *, multiplier: float = 1.0, roles: tuple[str, ...] = ()) -> Candidate:
@@ -55,7 +58,7 @@ def _ids(snapshot: IndexSnapshot, docs: list[int]) -> list[str]:
 def test_near_duplicates_are_never_both_chosen_and_the_newer_is_kept(tiny: IndexSnapshot) -> None:
     old = _candidate(tiny, "story-old", {0: 1.0})  # scores higher, but is older
     new = _candidate(tiny, "story-new", {0: 0.9})
-    result = curate([old, new], snapshot=tiny, doc_vectors=_vectors(tiny), limits=Limits(5, None, ()))
+    result = _curate(tiny, [old, new], Limits(5, None, ()))
     assert _ids(tiny, [p.candidate.doc for p in result.picks]) == ["story-new"]
     assert [(tiny.documents[s.doc].meta.id, s.reason) for s in result.trimmed] == [("story-old", "near-duplicate")]
     assert "newer" in result.trimmed[0].detail
@@ -64,7 +67,7 @@ def test_near_duplicates_are_never_both_chosen_and_the_newer_is_kept(tiny: Index
 def test_reading_budget_leaves_out_what_does_not_fit_and_says_so(tiny: IndexSnapshot) -> None:
     long = _candidate(tiny, "long-paper", {0: 1.0})
     short = _candidate(tiny, "short-a", {1: 0.9})
-    result = curate([long, short], snapshot=tiny, doc_vectors=_vectors(tiny), limits=Limits(5, 4, ()))
+    result = _curate(tiny, [long, short], Limits(5, 4, ()))
     assert sum(p.minutes for p in result.picks) <= 4
     assert _ids(tiny, [p.candidate.doc for p in result.picks]) == ["short-a"]
     assert [(tiny.documents[s.doc].meta.id, s.reason) for s in result.trimmed] == [("long-paper", "over-budget")]
@@ -72,7 +75,7 @@ def test_reading_budget_leaves_out_what_does_not_fit_and_says_so(tiny: IndexSnap
 
 def test_max_items_is_respected_and_the_next_best_is_listed(tiny: IndexSnapshot) -> None:
     candidates = [_candidate(tiny, doc, {i: 1.0}) for i, doc in enumerate(["short-a", "short-b", "short-c"])]
-    result = curate(candidates, snapshot=tiny, doc_vectors=_vectors(tiny), limits=Limits(2, None, ()))
+    result = _curate(tiny, candidates, Limits(2, None, ()))
     assert len(result.picks) == 2
     assert [s.reason for s in result.trimmed] == ["max-items"]
 
@@ -81,14 +84,14 @@ def test_coverage_beats_a_second_answer_to_the_same_problem(tiny: IndexSnapshot)
     first = _candidate(tiny, "short-a", {0: 1.0})
     same_problem = _candidate(tiny, "short-b", {0: 0.95})
     other_problem = _candidate(tiny, "short-c", {1: 0.7})
-    result = curate([first, same_problem, other_problem], snapshot=tiny, doc_vectors=_vectors(tiny), limits=Limits(2, None, ()))
+    result = _curate(tiny, [first, same_problem, other_problem], Limits(2, None, ()))
     assert _ids(tiny, [p.candidate.doc for p in result.picks]) == ["short-a", "short-c"]
 
 
 def test_weak_extra_items_are_not_padded_in(tiny: IndexSnapshot) -> None:
     strong = _candidate(tiny, "short-a", {0: 1.0})
     weak = [_candidate(tiny, doc, {0: 0.3}) for doc in ("short-b", "short-c")]
-    result = curate([strong, *weak], snapshot=tiny, doc_vectors=_vectors(tiny), limits=Limits(5, None, ()))
+    result = _curate(tiny, [strong, *weak], Limits(5, None, ()))
     assert _ids(tiny, [p.candidate.doc for p in result.picks]) == ["short-a"]
     assert result.trimmed == ()
 
@@ -97,12 +100,12 @@ def test_roles_not_yet_served_lift_an_item(tiny: IndexSnapshot) -> None:
     cfo = _candidate(tiny, "short-a", {0: 1.0}, roles=("cfo",))
     another_cfo = _candidate(tiny, "short-b", {0: 0.62}, roles=("cfo",))
     security = _candidate(tiny, "short-c", {0: 0.6}, roles=("it-security",))
-    result = curate([cfo, another_cfo, security], snapshot=tiny, doc_vectors=_vectors(tiny), limits=Limits(2, None, ("cfo", "it-security")))
+    result = _curate(tiny, [cfo, another_cfo, security], Limits(2, None, ("cfo", "it-security")))
     assert _ids(tiny, [p.candidate.doc for p in result.picks]) == ["short-a", "short-c"]
 
 
 def test_selection_is_deterministic(tiny: IndexSnapshot) -> None:
     candidates = [_candidate(tiny, doc, {0: 0.8, 1: 0.8}) for doc in ("short-c", "short-b", "short-a")]
-    runs = {tuple(p.candidate.doc for p in curate(candidates, snapshot=tiny, doc_vectors=_vectors(tiny), limits=Limits(3, None, ())).picks) for _ in range(3)}
+    runs = {tuple(p.candidate.doc for p in _curate(tiny, candidates, Limits(3, None, ())).picks) for _ in range(3)}
     assert len(runs) == 1
     assert _ids(tiny, list(runs.pop()))[0] == "short-a"  # equal gains: the earlier item in the index wins

@@ -55,6 +55,11 @@ def test_already_sent_items_are_not_recommended_again(recommender: Recommender) 
     assert top not in [item.id for item in again.items]
 
 
+def test_a_near_duplicate_of_an_item_already_sent_is_not_sent(recommender: Recommender) -> None:
+    answer = _ask(recommender, problems=["how do we build the business case and the ROI"], already_sent=["roi-guide-2026"], max_items=10)
+    assert {"roi-guide-2026", "roi-guide-2024"}.isdisjoint(item.id for item in answer.items)
+
+
 def test_every_item_has_reasons_with_evidence(recommender: Recommender) -> None:
     answer = _ask(recommender, problems=["month-end close takes twelve days", "auditors want evidence for every reconciliation"], stage="validation", roles=["controller"])
     for item in answer.items:
@@ -88,10 +93,12 @@ def test_types_can_be_included_or_excluded(recommender: Recommender) -> None:
 
 
 def test_per_role_sets_do_not_repeat_items(recommender: Recommender) -> None:
-    grouped = recommender.recommend_per_role(parse_request({"problems": ["is this worth the money and is it secure"], "roles": ["cfo", "it-security", "procurement"]}))
+    grouped = recommender.recommend_per_role(parse_request({"problems": ["what does it cost and how long is the payback", "is our financial data secure"], "roles": ["cfo", "it-security", "procurement"]}))
     ids = [item.id for part in grouped.roles for item in part.recommendation.items]
     assert [part.role for part in grouped.roles] == ["cfo", "it-security", "procurement"]
     assert ids and len(ids) == len(set(ids))
+    rows = [recommender.snapshot.document_index(i) for i in ids]
+    assert not any(recommender.duplicates.between(a, b) for a in rows for b in rows if a is not None and b is not None)
 
 
 def test_the_same_request_gives_the_same_answer(recommender: Recommender) -> None:

@@ -11,6 +11,7 @@ from typing import Any, Callable, TypeVar
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 
 from indexer.errors import RecommenderError
 from indexer.settings import Settings
@@ -61,9 +62,9 @@ def user_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except RecommenderError as exc:
-            err.print(f"[bold red]error:[/] {exc.message}", highlight=False)
+            err.print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False)
             if exc.hint:
-                err.print(f"  {exc.hint}", highlight=False)
+                err.print(f"  {escape(exc.hint)}", highlight=False)
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
             err.print("interrupted; nothing was published", highlight=False)
@@ -73,7 +74,7 @@ def user_errors(func: F) -> F:
         except Exception as exc:  # the last line of defence: a user never sees a traceback
             if os.environ.get("RECOMMENDER_DEBUG"):
                 raise
-            err.print(f"[bold red]internal error:[/] {exc.__class__.__name__}: {exc}", highlight=False)
+            err.print(f"[bold red]internal error:[/] {exc.__class__.__name__}: {escape(str(exc))}", highlight=False)
             err.print("  Please report it; run with RECOMMENDER_DEBUG=1 to see the traceback.", highlight=False)
             raise typer.Exit(2) from None
 
