@@ -16,6 +16,7 @@ import numpy as np
 
 from indexer.store import IndexSnapshot, StoredDocument
 from recommender.duplicates import Duplicates
+from recommender.policy import may_see
 from recommender.resolve import ResolvedRequest
 from recommender.retriever import DocumentHit, Retriever
 
@@ -86,9 +87,9 @@ def allowed_documents(snapshot: IndexSnapshot, request: ResolvedRequest, today: 
 
 def _allowed(document: StoredDocument, request: ResolvedRequest, today: dt.date) -> bool:
     meta = document.meta
-    if request.audience == "buyer" and meta.audience != "buyer":
+    if not may_see(meta, request.audience, today):
         return False
-    if meta.is_expired(today) or meta.id in request.already_sent:
+    if meta.is_expired(today) or meta.id in request.already_sent:  # never recommended, even to a seller
         return False
     if request.include_types and meta.type not in request.include_types:
         return False

@@ -20,14 +20,10 @@ from indexer.metadata import ContentMeta
 from indexer.store import IndexSnapshot, StoredDocument, StoredSection
 from indexer.vocabulary import Facet, Vocabulary, slug
 from recommender.models import Audience
+from recommender.policy import may_see
 
 ItemAudience = Literal["buyer", "internal"]
 MAX_PAGE = 200
-
-
-def may_see(meta: ContentMeta, viewer: Audience, today: dt.date) -> bool:
-    """A buyer sees only buyer-facing items that have not expired; a seller sees everything."""
-    return viewer == "seller" or (meta.audience == "buyer" and not meta.is_expired(today))
 
 
 class ContentQuery(BaseModel):

@@ -29,7 +29,7 @@ from indexer.store import IndexSnapshot, StoredDocument
 from indexer.vectors import all_vectors
 from recommender.audit.report import ClusterMember, DuplicateCluster, ItemRef, PairSimilarity
 from recommender.curator import NEWER_BY_DAYS
-from recommender.duplicates import ALIGNED, SCREEN, document_vectors, near_duplicate_pairs
+from recommender.duplicates import document_vectors, near_duplicate_pairs
 
 SECTION_OVERLAP = 0.5
 SECTION_MIN_WORDS = 25

@@ -15,6 +15,7 @@ from recommender.audit.gaps import problem_gaps, read_problems
 from recommender.audit.report import AuditReport, ProblemGaps, Thresholds
 from recommender.audit.usage import never_recommended
 from recommender.candidates import ANSWERS
+from recommender.duplicates import ALIGNED, SCREEN
 from recommender.service import Recommender
 
 STALE_MONTHS = 12
@@ -55,5 +56,5 @@ def _gaps(snapshot: IndexSnapshot, options: AuditOptions, recommender: Recommend
 
 
 def _thresholds(options: AuditOptions) -> Thresholds:
-    return Thresholds(duplicate_screen=dup.SCREEN, duplicate_alignment=dup.ALIGNED, section_overlap=dup.SECTION_OVERLAP,
+    return Thresholds(duplicate_screen=SCREEN, duplicate_alignment=ALIGNED, section_overlap=dup.SECTION_OVERLAP,
                       section_min_words=dup.SECTION_MIN_WORDS, answers=ANSWERS, stale_months=options.stale_months, thin_at_most=cov.THIN_AT_MOST)
