@@ -18,9 +18,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from indexer.errors import InvalidRequestError
 from indexer.metadata import ContentMeta
 from indexer.store import IndexSnapshot, StoredDocument, StoredSection
-from indexer.vocabulary import Facet, Vocabulary, slug
+from indexer.vocabulary import Vocabulary, slug
 from recommender.models import Audience
 from recommender.policy import may_see
+from recommender.resolve import canonical
 
 ItemAudience = Literal["buyer", "internal"]
 MAX_PAGE = 200
@@ -124,7 +125,7 @@ class Catalog:
                              owner=meta.owner if viewer == "seller" else None, sections=outline)
 
     def _filters(self, query: ContentQuery) -> _Filters:
-        return _Filters(stage=_canonical(query.stage, self.vocabulary.stages, "stage"), role=_canonical(query.role, self.vocabulary.roles, "role"),
+        return _Filters(stage=canonical(query.stage, self.vocabulary.stages, "stage"), role=canonical(query.role, self.vocabulary.roles, "role"),
                         type=self._type(query.type), audience=query.audience)
 
     def _type(self, value: str | None) -> str | None:
@@ -134,15 +135,6 @@ class Catalog:
         if kind not in self._types:
             raise InvalidRequestError(f"unknown content type '{value}'", hint=f"types in this library: {', '.join(sorted(self._types))}", field="type")
         return kind
-
-
-def _canonical(value: str | None, facet: Facet, field: str) -> str | None:
-    if value is None or not value.strip():
-        return None
-    canonical = facet.normalize(value)
-    if canonical is None:
-        raise InvalidRequestError(f"unknown {facet.name} '{value}'", hint=facet.describe(), field=field)
-    return canonical
 
 
 def _summary(document: StoredDocument, today: dt.date) -> ContentSummary:

@@ -26,14 +26,14 @@ class ResolvedRequest:
 
 
 def resolve(request: RecommendationRequest, vocabulary: Vocabulary, *, known_types: frozenset[str]) -> ResolvedRequest:
-    stage = _one(request.stage, vocabulary.stages, "stage")
+    stage = canonical(request.stage, vocabulary.stages, "stage")
     return ResolvedRequest(
         problems=tuple(dict.fromkeys(p.strip() for p in request.problems)),
         stage=stage,
         stage_given=request.stage,
         related_stages=vocabulary.related_stages(stage) if stage else (),
-        roles=tuple(dict.fromkeys(_one(r, vocabulary.roles, "roles") or "" for r in request.roles)),
-        industry=_one(request.industry, vocabulary.industries, "industry"),
+        roles=tuple(dict.fromkeys(canonical(r, vocabulary.roles, "roles") or "" for r in request.roles)),
+        industry=canonical(request.industry, vocabulary.industries, "industry"),
         already_sent=frozenset(request.already_sent),
         max_items=request.max_items,
         budget_minutes=request.reading_budget_minutes,
@@ -43,7 +43,8 @@ def resolve(request: RecommendationRequest, vocabulary: Vocabulary, *, known_typ
     )
 
 
-def _one(value: str | None, facet: Facet, field: str) -> str | None:
+def canonical(value: str | None, facet: Facet, field: str) -> str | None:
+    """The canonical vocabulary value for `value`, None for no value, or an error naming the field."""
     if value is None or not value.strip():
         return None
     canonical = facet.normalize(value)
