@@ -84,8 +84,8 @@ class RunDetails(BaseModel):
     index: str
     index_reused: bool
     pieces_embedded: int
-    fusion: dict[str, float | str]
-    keyword: dict[str, float | str | None]
+    fusion: dict[str, int | float | str]
+    keyword: dict[str, int | float | str | None]
     title_in_pieces: bool
     query_seconds: dict[str, float]
     seconds: float
@@ -183,6 +183,7 @@ def write_corpus(collection: TestCollection, folder: Path) -> dict[str, str]:
     expected = {"format": _FORMAT, "corpus": collection.digest, "documents": len(collection.documents)}
     if folder.is_dir() and _read_json(stamp) == expected:
         return doc_ids
+    stamp.unlink(missing_ok=True)  # an interrupted write must never look complete
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     for document in collection.documents:

@@ -42,9 +42,10 @@ def eval_command(
 def _methods(value: str) -> tuple[Method, ...]:
     if value == "all":
         return METHODS
-    if value not in METHODS:
-        raise typer.BadParameter(f"'{value}' is not one of dense, keyword, hybrid, all", param_hint="--method")
-    return (value,)  # type: ignore[return-value]
+    for method in METHODS:
+        if value == method:
+            return (method,)
+    raise typer.BadParameter(f"'{value}' is not one of dense, keyword, hybrid, all", param_hint="--method")
 
 
 def _table(report: EvalReport) -> Table:
