@@ -15,7 +15,9 @@ from typing import Iterator, Protocol, Sequence
 import numpy as np
 from pydantic import BaseModel
 
+from indexer.answers import AnswerScorer
 from indexer.cache import EmbeddingCache, text_hash
+from indexer.calibration import calibrate
 from indexer.chunk import Budget, chunk_section
 from indexer.documents import Document, discover, read_document, reading_minutes
 from indexer.embed import Embedder
@@ -23,7 +25,8 @@ from indexer.errors import RecommenderError, StrictModeError
 from indexer.issues import FileIssue, Severity
 from indexer.keyword import KeywordConfig, KeywordIndex
 from indexer.manifest import FORMAT_VERSION
-from indexer.store import BuildContent, StoredDocument, StoredPiece, StoredSection, previous_hashes, publish, write_build
+from indexer.sentences import piece_spans, pieces_of, split_sentences
+from indexer.store import BuildContent, StoredDocument, StoredPiece, StoredSection, StoredSentence, piece_sentence_index, previous_hashes, publish, write_build
 from indexer.vectors import build_vector_index, kind_of
 from indexer.vocabulary import Vocabulary
 
@@ -85,6 +88,7 @@ class BuildOptions:
     strict: bool = False
     keyword: KeywordConfig = field(default_factory=KeywordConfig)
     title_in_pieces: bool = True
+    sentences: bool = True  # embed each sentence for answer judging and quotes (off for pure retrieval tests)
 
 
 def build_index(paths: Sequence[Path], *, options: BuildOptions, embedder: Embedder, vocabulary: Vocabulary, progress: Progress | None = None) -> BuildSummary:
@@ -97,14 +101,20 @@ def build_index(paths: Sequence[Path], *, options: BuildOptions, embedder: Embed
         documents, issues = _read_all(paths, vocabulary, sink)
         if options.strict and issues:
             raise StrictModeError(f"{len(issues)} problem(s) in the input; nothing was published (--strict):{_listing(issues)}", hint="Fix the files listed above, or run without --strict to index the rest.")
-        content, texts = _assemble(documents, issues, embedder, options)
-        vectors, embedded = _embed_cached(texts, embedder, root, options.batch_size, sink)
+        content, texts, sentence_texts = _assemble(documents, issues, embedder, options)
+        everything, embedded = _embed_cached([*texts, *sentence_texts], embedder, root, options.batch_size, sink)
+        vectors, sentence_vectors = everything[: len(texts)], everything[len(texts) :]
         build_id = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ") + "-" + secrets.token_hex(3)
         before = previous_hashes(root)
         vector_index = build_vector_index(vectors)
+        keyword = KeywordIndex.build(texts, options.keyword)
+        sink.phase("calibrating gaps", 1)
+        scorer = AnswerScorer(keyword=keyword, piece_vectors=vectors, sentence_vectors=sentence_vectors, piece_sentences=piece_sentence_index(content.sentences, len(texts)))
+        calibration = calibrate(scorer, embedder, pieces=len(texts))
+        sink.advance(1)
         sink.phase("writing index", 1)
-        manifest = _manifest(build_id, content, embedder, options, paths, kind_of(vector_index))
-        build = write_build(root, build_id, content, vectors=vector_index, keyword=KeywordIndex.build(texts, options.keyword), manifest=manifest)
+        manifest = _manifest(build_id, content, embedder, options, paths, kind_of(vector_index)) | {"calibration": calibration.model_dump()}
+        build = write_build(root, build_id, content, vectors=vector_index, keyword=keyword, sentence_vectors=sentence_vectors, manifest=manifest)
         publish(root, build, keep=options.keep_builds)
         sink.advance(1)
     return _summary(root, build_id, documents, before, issues, len(texts), embedded, time.perf_counter() - started)
@@ -154,8 +164,11 @@ def piece_texts(paths: Sequence[Path], *, options: BuildOptions, embedder: Embed
     return _assemble(documents, issues, embedder, options)[1]
 
 
-def _assemble(documents: Sequence[Document], issues: Sequence[FileIssue], embedder: Embedder, options: BuildOptions) -> tuple[BuildContent, list[str]]:
+def _assemble(documents: Sequence[Document], issues: Sequence[FileIssue], embedder: Embedder, options: BuildOptions) -> tuple[BuildContent, list[str], list[str]]:
+    """The build's content, the texts of its pieces and the texts of its sentences, in row order."""
     stored_docs, sections, pieces, texts = [], [], [], []
+    sentences: list[StoredSentence] = []
+    sentence_texts: list[str] = []
     for d, document in enumerate(documents):
         stored_docs.append(StoredDocument(document.meta, document.rel_path, document.content_hash, document.word_count, document.reading_minutes))
         for section in document.sections:
@@ -163,10 +176,17 @@ def _assemble(documents: Sequence[Document], issues: Sequence[FileIssue], embedd
             sections.append(StoredSection(d, section.heading, section.heading_path, section.level, section.line, words, reading_minutes(words), section.text))
             prefix = _prefix(document, section.heading_path) if options.title_in_pieces else ""
             budget = Budget(tokens=max(32, embedder.max_tokens - 2 - sum(embedder.token_counts([prefix])) if prefix else embedder.max_tokens - 2), overlap=options.overlap_tokens)
-            for text in chunk_section(section.text, token_counts=embedder.token_counts, budget=budget):
+            first = len(pieces)
+            chunks = chunk_section(section.text, token_counts=embedder.token_counts, budget=budget)
+            for text in chunks:
                 pieces.append(StoredPiece(d, len(sections) - 1, text))
                 texts.append(f"{prefix}{text}")
-    return BuildContent(stored_docs, sections, pieces, list(issues)), texts
+            spans = piece_spans(section.text, chunks)
+            for sentence in split_sentences(section.text) if options.sentences else ():
+                held = pieces_of(sentence, spans) or [0]
+                sentences.append(StoredSentence(len(sections) - 1, first + held[0], first + held[-1], sentence.text))
+                sentence_texts.append(sentence.embed_text)
+    return BuildContent(stored_docs, sections, pieces, list(issues), sentences), texts, sentence_texts
 
 
 def _prefix(document: Document, heading_path: tuple[str, ...]) -> str:
@@ -204,7 +224,7 @@ def _manifest(build_id: str, content: BuildContent, embedder: Embedder, options:
                    "buyer_documents": sum(d.meta.audience == "buyer" for d in content.documents)},
         "vector_index": vector_kind,
         "keyword": options.keyword.as_dict(),
-        "chunking": {"overlap_tokens": options.overlap_tokens, "title_in_pieces": int(options.title_in_pieces)},
+        "chunking": {"overlap_tokens": options.overlap_tokens, "title_in_pieces": int(options.title_in_pieces), "sentences": int(options.sentences)},
         "sources": [str(p.resolve()) for p in paths],
     }
 

@@ -79,6 +79,11 @@ class KeywordIndex:
         found = np.array([np.isin(rows, self._rows(t)) for t in terms], dtype=np.float64)
         return (weights @ found) / weights.sum()
 
+    def occurs(self, term: str, allowed: np.ndarray | None = None) -> bool:
+        """Whether an analysed `term` occurs in any piece (any piece `allowed`, a boolean mask, lets through)."""
+        rows = self._rows(term)
+        return bool(rows.size) if allowed is None else bool(allowed[rows].any())
+
     def _rows(self, term: str) -> np.ndarray:
         column = self._retriever.vocab_dict.get(term)
         if column is None:

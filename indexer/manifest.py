@@ -9,7 +9,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-FORMAT_VERSION = 1
+from indexer.calibration import Calibration
+
+FORMAT_VERSION = 2  # 2: sentence vectors and the gap calibration
 MANIFEST = "manifest.json"
 
 
@@ -42,6 +44,7 @@ class Manifest(BaseModel):
     keyword: dict[str, Any]
     chunking: dict[str, int]
     sources: list[str]
+    calibration: Calibration
     files: dict[str, str]
 
 

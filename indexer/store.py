@@ -5,6 +5,7 @@
                             content.sqlite  documents, sections, pieces, build issues
                             vectors.faiss   one vector per piece (row = piece index)
                             keyword/        bm25s index over the same pieces
+                            sentences.npy   one vector per sentence (float16; row = sentence row)
     <root>/cache/embeddings.sqlite          embeddings by model and text hash
 
 A build is written to `builds/<id>.partial`, renamed to `builds/<id>` and then `current` is
@@ -37,6 +38,7 @@ BUILDS = "builds"
 CONTENT = "content.sqlite"
 VECTORS = "vectors.faiss"
 KEYWORD = "keyword"
+SENTENCE_VECTORS = "sentences.npy"
 REBUILD_HINT = "Rebuild it with 'recommender index PATH --index {root}'."
 
 
@@ -69,6 +71,14 @@ class StoredPiece:
 
 
 @dataclass(frozen=True)
+class StoredSentence:
+    section: int
+    first_piece: int  # the pieces (consecutive rows) that hold part of it
+    last_piece: int
+    text: str  # as quoted; a table row carries its header row
+
+
+@dataclass(frozen=True)
 class BuildContent:
     """Everything a build writes, in row order: piece i is vector i and keyword document i."""
 
@@ -76,6 +86,7 @@ class BuildContent:
     sections: Sequence[StoredSection]
     pieces: Sequence[StoredPiece]
     issues: Sequence[FileIssue]
+    sentences: Sequence[StoredSentence] = ()
 
 
 @dataclass
@@ -91,6 +102,13 @@ class IndexSnapshot:
     vectors: faiss.Index
     keyword: KeywordIndex
     issues: tuple[FileIssue, ...]
+    sentences: tuple[StoredSentence, ...]
+    sentence_vectors: np.ndarray  # float16, one row per sentence
+    piece_sentences: tuple[np.ndarray, np.ndarray]  # CSR: sentence rows of piece i are indices[indptr[i]:indptr[i + 1]]
+
+    def sentences_of(self, piece: int) -> np.ndarray:
+        indptr, indices = self.piece_sentences
+        return indices[indptr[piece] : indptr[piece + 1]]
 
     def document_index(self, doc_id: str) -> int | None:
         return self._by_id.get(doc_id)
@@ -113,6 +131,7 @@ def write_content(folder: Path, content: BuildContent) -> None:
             for i, s in enumerate(content.sections)])
         db.executemany("INSERT INTO pieces VALUES (?, ?, ?, ?)", [(i, p.doc, p.section, p.text) for i, p in enumerate(content.pieces)])
         db.executemany("INSERT INTO issues VALUES (?, ?, ?, ?, ?)", [(x.path, x.line, x.severity.value, x.what, x.fix) for x in content.issues])
+        db.executemany("INSERT INTO sentences VALUES (?, ?, ?, ?, ?)", [(i, s.section, s.first_piece, s.last_piece, s.text) for i, s in enumerate(content.sentences)])
     db.close()
 
 
@@ -123,10 +142,11 @@ CREATE TABLE sections (row INTEGER PRIMARY KEY, doc INTEGER NOT NULL, heading TE
     level INTEGER NOT NULL, line INTEGER NOT NULL, word_count INTEGER NOT NULL, reading_minutes INTEGER NOT NULL, text TEXT NOT NULL);
 CREATE TABLE pieces (row INTEGER PRIMARY KEY, doc INTEGER NOT NULL, section INTEGER NOT NULL, text TEXT NOT NULL);
 CREATE TABLE issues (path TEXT NOT NULL, line INTEGER, severity TEXT NOT NULL, what TEXT NOT NULL, fix TEXT NOT NULL);
+CREATE TABLE sentences (row INTEGER PRIMARY KEY, section INTEGER NOT NULL, first_piece INTEGER NOT NULL, last_piece INTEGER NOT NULL, text TEXT NOT NULL);
 """
 
 
-def write_build(root: Path, build_id: str, content: BuildContent, *, vectors: faiss.Index, keyword: KeywordIndex, manifest: dict) -> Path:
+def write_build(root: Path, build_id: str, content: BuildContent, *, vectors: faiss.Index, keyword: KeywordIndex, sentence_vectors: np.ndarray, manifest: dict) -> Path:
     """Write a complete build aside (`builds/<id>.partial`), then rename it into place."""
     partial = root / BUILDS / f"{build_id}.partial"
     shutil.rmtree(partial, ignore_errors=True)
@@ -134,6 +154,7 @@ def write_build(root: Path, build_id: str, content: BuildContent, *, vectors: fa
     write_content(partial, content)
     save_vector_index(vectors, partial / VECTORS)
     keyword.save(partial / KEYWORD)
+    np.save(partial / SENTENCE_VECTORS, np.asarray(sentence_vectors, dtype=np.float16), allow_pickle=False)
     manifest = {**manifest, "files": checksums(partial)}
     Manifest.model_validate(manifest)
     (partial / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
@@ -223,16 +244,29 @@ def load_index(root: Path, *, model_id: str | None) -> IndexSnapshot:
 
 
 def _load_verified(build: Path, manifest: Manifest) -> IndexSnapshot:
-    documents, sections, pieces, issues = read_content(build / CONTENT)
+    documents, sections, pieces, issues, sentences = read_content(build / CONTENT)
     keyword = KeywordIndex.load(build / KEYWORD, KeywordConfig(**manifest.keyword))
+    sentence_vectors = np.load(build / SENTENCE_VECTORS, mmap_mode="r", allow_pickle=False)
+    if len(sentence_vectors) != len(sentences):
+        raise ValueError(f"{len(sentences)} sentences but {len(sentence_vectors)} sentence vectors")
     return IndexSnapshot(
         path=build, manifest=manifest, documents=documents, sections=sections, pieces=pieces,
         piece_doc=np.fromiter((p.doc for p in pieces), dtype=np.int64, count=len(pieces)),
         vectors=load_vector_index(build / VECTORS), keyword=keyword, issues=issues,
+        sentences=sentences, sentence_vectors=sentence_vectors, piece_sentences=piece_sentence_index(sentences, len(pieces)),
     )
 
 
-def read_content(path: Path) -> tuple[tuple[StoredDocument, ...], tuple[StoredSection, ...], tuple[StoredPiece, ...], tuple[FileIssue, ...]]:
+def piece_sentence_index(sentences: Sequence[StoredSentence], pieces: int) -> tuple[np.ndarray, np.ndarray]:
+    """For every piece, the rows of the sentences it holds (part of), as CSR arrays."""
+    owner = [(p, row) for row, s in enumerate(sentences) for p in range(s.first_piece, s.last_piece + 1)]
+    owner.sort()
+    counts = np.bincount(np.array([p for p, _ in owner], dtype=np.int64), minlength=pieces) if owner else np.zeros(pieces, dtype=np.int64)
+    indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    return indptr, np.array([row for _, row in owner], dtype=np.int64)
+
+
+def read_content(path: Path) -> tuple[tuple[StoredDocument, ...], tuple[StoredSection, ...], tuple[StoredPiece, ...], tuple[FileIssue, ...], tuple[StoredSentence, ...]]:
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         documents = tuple(StoredDocument(ContentMeta.model_validate_json(meta), rel, digest, words, minutes)
@@ -241,9 +275,10 @@ def read_content(path: Path) -> tuple[tuple[StoredDocument, ...], tuple[StoredSe
                          for doc, heading, hp, level, line, words, minutes, text in db.execute("SELECT doc, heading, heading_path, level, line, word_count, reading_minutes, text FROM sections ORDER BY row"))
         pieces = tuple(StoredPiece(doc, section, text) for doc, section, text in db.execute("SELECT doc, section, text FROM pieces ORDER BY row"))
         issues = tuple(_issue(row) for row in db.execute("SELECT path, line, severity, what, fix FROM issues"))
+        sentences = tuple(StoredSentence(*row) for row in db.execute("SELECT section, first_piece, last_piece, text FROM sentences ORDER BY row"))
     finally:
         db.close()
-    return documents, sections, pieces, issues
+    return documents, sections, pieces, issues, sentences
 
 
 def _issue(row: Iterable) -> FileIssue:
