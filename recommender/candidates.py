@@ -1,9 +1,11 @@
-"""Candidates: the items that match at least one stated problem, with how well they fit.
+"""Candidates: the items that answer at least one stated problem, with how well they fit.
 
-Relevance comes from the retriever, per problem. Fit to the buyer (stage, roles, industry) is a
-multiplier on relevance, never a filter: a stage makes matching items rank higher, it never hides
-the only relevant one. Hard filters (audience, expiry, already sent, type) are applied before
-search, as a mask, so filtered items cannot even be scored.
+Per problem, hybrid search ranks the allowed items (the retriever); each item's best passage is
+then judged as an *answer* (indexer/answers.py): a problem whose best answer stays below the
+library's calibrated threshold is a gap, and an item below the library's floor answers nothing.
+Fit to the buyer (stage, roles, industry) multiplies relevance and never filters: a stage makes
+matching items rank higher, it never hides the only relevant one. Hard filters (audience, expiry,
+already sent, type) are applied before search, as a mask, so filtered items cannot even be scored.
 """
 
 from __future__ import annotations
@@ -14,21 +16,16 @@ from typing import Literal, Sequence
 
 import numpy as np
 
+from indexer.answers import AnswerScorer
+from indexer.calibration import Calibration
 from indexer.store import IndexSnapshot, StoredDocument
 from recommender.duplicates import Duplicates
 from recommender.policy import may_see
 from recommender.resolve import ResolvedRequest
 from recommender.retriever import DocumentHit, Retriever
 
-# How strongly a passage answers a problem: its cosine similarity to the problem plus
-# KEYWORD_WEIGHT times the IDF-weighted share of the problem's terms it contains. Similarity alone
-# confuses a near-miss topic ("tax provision ... spreadsheet work") with an answer in other words;
-# the rare terms of a problem the library never mentions (payroll, emissions) tell them apart.
-# An item answers a problem at ANSWERS or above; below it, for every allowed item, the problem is a
-# gap. Both were calibrated on the scenario set: `python -m benchmarks.calibrate_gaps`.
-KEYWORD_WEIGHT = 0.6
-ANSWERS = 0.624
 PER_PROBLEM = 30  # items retrieved per problem before curation
+SECOND_PASSAGE = 1.0  # an item's relevance: its best passage's score plus this share of its second best (python -m benchmarks.tune_curation)
 
 STAGE_WEIGHT, ROLE_WEIGHT, INDUSTRY_WEIGHT = 0.30, 0.20, 0.15
 StageFit = Literal["named", "related", "untagged", "other", "none"]
@@ -39,9 +36,10 @@ class Match:
     """How one item answers one problem."""
 
     problem: int
-    score: float  # fused retrieval score, comparable within the problem
-    strength: float  # how strongly the item's best passage answers the problem (see ANSWERS)
+    score: float  # relevance from hybrid search, comparable within the problem
+    strength: float  # how strongly the item's best passage answers the problem
     piece: int  # the passage that answers it best
+    sentence: int  # that passage's sentence closest to the problem (-1: none)
 
 
 @dataclass(frozen=True)
@@ -55,7 +53,7 @@ class Fit:
 @dataclass(frozen=True)
 class Candidate:
     doc: int
-    matches: tuple[Match, ...]  # problems it answers (strength >= ANSWERS), best first
+    matches: tuple[Match, ...]  # problems it answers, most relevant first
     fit: Fit
 
     def relevance(self, problem: int) -> float:
@@ -65,14 +63,18 @@ class Candidate:
     def best(self) -> Match:
         return self.matches[0]
 
+    def value(self, match: Match) -> float:
+        return self.fit.multiplier * match.score
+
 
 @dataclass(frozen=True)
 class ProblemResult:
-    """Every allowed item's best match for one problem, for gap detection."""
+    """What the library holds for one problem: its best answer, and whether that answers it."""
 
     problem: int
     closest: Match | None
     closest_doc: int | None
+    answered: bool
 
 
 def allowed_documents(snapshot: IndexSnapshot, request: ResolvedRequest, today: dt.date, *, duplicates: Duplicates | None = None) -> np.ndarray:
@@ -96,7 +98,8 @@ def _allowed(document: StoredDocument, request: ResolvedRequest, today: dt.date)
     return meta.type not in request.exclude_types
 
 
-def find_candidates(retriever: Retriever, request: ResolvedRequest, allowed_docs: np.ndarray) -> tuple[list[Candidate], list[ProblemResult]]:
+def find_candidates(retriever: Retriever, scorer: AnswerScorer, calibration: Calibration, request: ResolvedRequest,
+                    allowed_docs: np.ndarray) -> tuple[list[Candidate], list[ProblemResult]]:
     snapshot = retriever.snapshot
     allowed = allowed_docs[snapshot.piece_doc]
     vectors = retriever.embed(request.problems)
@@ -104,26 +107,29 @@ def find_candidates(retriever: Retriever, request: ResolvedRequest, allowed_docs
     results: list[ProblemResult] = []
     for i, problem in enumerate(request.problems):
         hits = retriever.search_documents(problem, k=PER_PROBLEM, allowed=allowed, vector=vectors[i])
-        matches = [(hit.doc, Match(i, hit.score, strength, hit.best.row)) for hit, strength in zip(hits, answer_strengths(retriever, problem, hits))]
+        matches = judge(scorer, problem, vectors[i], hits, problem_index=i, allowed=allowed)
         closest = max(matches, key=lambda m: (m[1].strength, -m[0]), default=None)
-        results.append(ProblemResult(i, closest[1] if closest else None, closest[0] if closest else None))
+        answered = closest is not None and closest[1].strength >= calibration.answers
+        results.append(ProblemResult(i, closest[1] if closest else None, closest[0] if closest else None, answered))
         for doc, match in matches:
-            if match.strength >= ANSWERS:
+            if answered and match.strength >= calibration.keeps:
                 by_doc.setdefault(doc, []).append(match)
-    candidates = [Candidate(doc, tuple(sorted(ms, key=lambda m: -m.score)), fit(snapshot.documents[doc], request)) for doc, ms in by_doc.items()]
+    candidates = [Candidate(doc, tuple(sorted(ms, key=lambda m: (-m.score, m.problem))), fit(snapshot.documents[doc], request)) for doc, ms in by_doc.items()]
     candidates.sort(key=lambda c: c.doc)
     return candidates, results
 
 
-def answer_strengths(retriever: Retriever, problem: str, hits: Sequence[DocumentHit], *, keyword_weight: float = KEYWORD_WEIGHT) -> list[float]:
-    """Each document's best answer strength over its retrieved passages."""
+def judge(scorer: AnswerScorer, problem: str, vector: np.ndarray, hits: Sequence[DocumentHit], *, problem_index: int, allowed: np.ndarray | None) -> list[tuple[int, Match]]:
+    """Each hit as an answer to the problem: its relevance, its strongest passage and that passage's best sentence."""
     rows = np.array([p.row for hit in hits for p in hit.pieces], dtype=np.int64)
-    dense = np.array([p.dense for hit in hits for p in hit.pieces])
-    strength = dense + keyword_weight * retriever.snapshot.keyword.coverage(problem, rows)
+    strength, sentence = scorer.answers(problem, vector, rows, allowed=allowed)
     out, start = [], 0
     for hit in hits:
-        out.append(float(strength[start : start + len(hit.pieces)].max()))
-        start += len(hit.pieces)
+        end = start + len(hit.pieces)
+        best = start + int(np.argmax(strength[start:end]))
+        second = hit.pieces[1].score if len(hit.pieces) > 1 else 0.0
+        out.append((hit.doc, Match(problem_index, hit.score + SECOND_PASSAGE * second, float(strength[best]), int(rows[best]), int(sentence[best]))))
+        start = end
     return out
 
 

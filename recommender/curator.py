@@ -1,9 +1,11 @@
-"""Pick a short set: cover the stated problems, fit the buyer, never two near-duplicates.
+"""Pick a short set: every item that answers a stated problem, best first, never two near-duplicates.
 
-Greedy selection with diminishing returns: an item gains its fit-weighted relevance for each
-problem it answers, halved for every pick that already answers that problem, plus a bonus for
-requested roles no pick serves yet, minus a penalty for resembling a pick. Selection stops at
-`max_items`, or earlier when the next item would add too little - send less, and the right thing.
+A candidate has already been judged an answer to at least one problem (recommender/candidates.py).
+The curator keeps every such item until the item limit or the reading budget binds, and drops only
+near-duplicates (the newer, or better fitting, of a pair is kept). Problems take turns: each round
+takes every problem's next-best answer, strongest fit-weighted relevance first, so a second
+problem is not crowded out by a third answer to the first. A set is short because nothing more
+answers the buyer's problems, never because a counter stopped early.
 Ties break on the item's position in the index, so the output is deterministic.
 """
 
@@ -12,24 +14,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Sequence
 
-import numpy as np
-
 from indexer.store import IndexSnapshot
 from recommender.candidates import Candidate
 from recommender.duplicates import Duplicates
 
-MIN_GAIN = 0.35  # below this the next item adds too little to be worth the buyer's time
-ROLE_COVER = 0.25  # bonus for speaking to requested roles no pick serves yet
-REDUNDANCY = 0.5  # penalty per unit of similarity to a pick above REDUNDANCY_FLOOR
-REDUNDANCY_FLOOR = 0.6
 WHOLE_ITEM_MINUTES = 3  # items this short are read whole; longer ones by their best section
 NEWER_BY_DAYS = 30  # a near-duplicate this much newer is preferred to a better-scoring older one
+LEFT_OUT_SHOWN = 3  # answers beyond the item limit that are listed as left out
 
 
 @dataclass(frozen=True)
 class Pick:
     candidate: Candidate
-    gain: float
+    score: float  # fit-weighted relevance to the problem it was picked for
     minutes: int
     section: int
     whole_item: bool
@@ -53,57 +50,61 @@ class Curation:
 class Limits:
     max_items: int
     budget_minutes: float | None
-    roles: tuple[str, ...]
 
 
-def curate(candidates: Sequence[Candidate], *, snapshot: IndexSnapshot, doc_vectors: np.ndarray, duplicates: Duplicates, limits: Limits) -> Curation:
+def curate(candidates: Sequence[Candidate], *, snapshot: IndexSnapshot, duplicates: Duplicates, limits: Limits) -> Curation:
     kept, trimmed = _drop_near_duplicates(candidates, snapshot, duplicates)
-    state = _Selection(snapshot, doc_vectors, limits)
-    remaining = list(kept)
-    while remaining and len(state.picks) < limits.max_items:
-        gains = [state.gain(c) for c in remaining]
-        best = max(range(len(remaining)), key=lambda i: (gains[i], -remaining[i].doc))
-        if gains[best] < MIN_GAIN:
+    state = _Selection(snapshot, limits)
+    for candidate, score in _turns(kept):
+        if state.full:
+            trimmed.extend(_left_over(state, kept))
             break
-        candidate = remaining.pop(best)
-        skip = state.take(candidate, gains[best])
+        skip = state.take(candidate, score)
         if skip is not None:
             trimmed.append(skip)
-    trimmed.extend(_left_over(state, remaining))
     picked = {p.candidate.doc for p in state.picks}
     return Curation(tuple(state.picks), tuple(s for s in trimmed if s.instead_of is None or s.instead_of in picked))
 
 
+def _turns(candidates: Sequence[Candidate]) -> list[tuple[Candidate, float]]:
+    """Candidates in the order they are offered: round by round, each problem's next answer."""
+    queues: dict[int, list[tuple[float, int, Candidate]]] = {}
+    for candidate in candidates:
+        for match in candidate.matches:
+            queues.setdefault(match.problem, []).append((candidate.value(match), candidate.doc, candidate))
+    for queue in queues.values():
+        queue.sort(key=lambda entry: (-entry[0], entry[1]))
+    order: list[tuple[Candidate, float]] = []
+    seen: set[int] = set()
+    for round_ in range(max((len(q) for q in queues.values()), default=0)):
+        offered = sorted((q[round_] for q in queues.values() if round_ < len(q)), key=lambda entry: (-entry[0], entry[1]))
+        for value, doc, candidate in offered:
+            if doc not in seen:
+                seen.add(doc)
+                order.append((candidate, value))
+    return order
+
+
 class _Selection:
-    def __init__(self, snapshot: IndexSnapshot, doc_vectors: np.ndarray, limits: Limits) -> None:
-        self.snapshot, self.vectors, self.limits = snapshot, doc_vectors, limits
+    def __init__(self, snapshot: IndexSnapshot, limits: Limits) -> None:
+        self.snapshot, self.limits = snapshot, limits
         self.picks: list[Pick] = []
-        self.answered: dict[int, int] = {}
-        self.roles: set[str] = set()
+        self.offered: set[int] = set()
         self.minutes = 0
 
-    def gain(self, candidate: Candidate) -> float:
-        relevance = sum(m.score * 0.5 ** self.answered.get(m.problem, 0) for m in candidate.matches)
-        new_roles = len(set(candidate.fit.roles) - self.roles) / max(len(self.limits.roles), 1)
-        return candidate.fit.multiplier * relevance + ROLE_COVER * new_roles - REDUNDANCY * self._resemblance(candidate)
+    @property
+    def full(self) -> bool:
+        return len(self.picks) >= self.limits.max_items
 
-    def _resemblance(self, candidate: Candidate) -> float:
-        if not self.picks:
-            return 0.0
-        sims = self.vectors[[p.candidate.doc for p in self.picks]] @ self.vectors[candidate.doc]
-        return max(0.0, float(sims.max()) - REDUNDANCY_FLOOR)
-
-    def take(self, candidate: Candidate, gain: float) -> Skip | None:
+    def take(self, candidate: Candidate, score: float) -> Skip | None:
+        self.offered.add(candidate.doc)
         minutes, section, whole = self._reading(candidate)
         budget = self.limits.budget_minutes
         if budget is not None and self.minutes + minutes > budget:
             left = max(budget - self.minutes, 0)
             return Skip(candidate.doc, "over-budget", f"needs {minutes} min of reading; {left:g} of the {budget:g} min budget was left")
-        self.picks.append(Pick(candidate, gain, minutes, section, whole))
+        self.picks.append(Pick(candidate, score, minutes, section, whole))
         self.minutes += minutes
-        self.roles.update(candidate.fit.roles)
-        for match in candidate.matches:
-            self.answered[match.problem] = self.answered.get(match.problem, 0) + 1
         return None
 
     def _reading(self, candidate: Candidate) -> tuple[int, int, bool]:
@@ -114,11 +115,9 @@ class _Selection:
         return self.snapshot.sections[section].reading_minutes, section, False
 
 
-def _left_over(state: _Selection, remaining: list[Candidate]) -> list[Skip]:
-    if len(state.picks) < state.limits.max_items:
-        return []
-    worthy = sorted((c for c in remaining if state.gain(c) >= MIN_GAIN), key=lambda c: (-state.gain(c), c.doc))[:3]
-    return [Skip(c.doc, "max-items", f"also relevant, left out to keep the set at {state.limits.max_items} item(s)") for c in worthy]
+def _left_over(state: _Selection, candidates: Sequence[Candidate]) -> list[Skip]:
+    waiting = sorted((c for c in candidates if c.doc not in state.offered), key=lambda c: (-max(c.value(m) for m in c.matches), c.doc))
+    return [Skip(c.doc, "max-items", f"also answers, left out to keep the set at {state.limits.max_items} item(s)") for c in waiting[:LEFT_OUT_SHOWN]]
 
 
 def _drop_near_duplicates(candidates: Sequence[Candidate], snapshot: IndexSnapshot, duplicates: Duplicates) -> tuple[list[Candidate], list[Skip]]:
@@ -140,7 +139,7 @@ def _prefer(a: Candidate, b: Candidate, snapshot: IndexSnapshot) -> tuple[Candid
         return a, b
     if _newer(snapshot, b.doc, a.doc):
         return b, a
-    value_a, value_b = a.fit.multiplier * a.best.score, b.fit.multiplier * b.best.score
+    value_a, value_b = a.value(a.best), b.value(b.best)
     return (a, b) if (value_a, -a.doc) >= (value_b, -b.doc) else (b, a)
 
 

@@ -201,7 +201,7 @@ def prepare_index(collection: TestCollection, *, cache: Path, embedder: Embedder
     cache.mkdir(parents=True, exist_ok=True)
     doc_ids = write_corpus(collection, cache / "corpus")
     root = cache / "index"
-    options = replace(build, index=root) if build is not None else BuildOptions(index=root)
+    options = replace(build, index=root, sentences=False) if build is not None else BuildOptions(index=root, sentences=False)  # plain retrieval: no answer judging
     stamp = cache / "index.json"
     expected = {"corpus": _read_json(cache / "corpus.json"), "model": embedder.model_id, "keyword": options.keyword.as_dict(),
                 "title_in_pieces": options.title_in_pieces, "overlap_tokens": options.overlap_tokens}

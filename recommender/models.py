@@ -103,6 +103,8 @@ class Recognised(BaseModel):
     roles: list[str]
     industry: str | None
     audience: Audience
+    competitors: list[str] = Field(default_factory=list, description="competitors named in free text (ask)")
+    context: list[str] = Field(default_factory=list, description="the phrases of free text read as context rather than as problems (ask)")
 
 
 class IndexInfo(BaseModel):

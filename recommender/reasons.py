@@ -1,15 +1,16 @@
 """Reasons a seller could paste into an email, each tied to its evidence.
 
-Every reason carries what it rests on: the quoted passage (at most ~240 characters) and its
-section heading for a problem it answers, or the metadata tags for a stage, role or industry fit.
+Every reason carries what it rests on: the quote (at most ~240 characters) and its section
+heading for a problem it answers, or the metadata tags for a stage, role or industry fit. The
+quote is the item's sentence that best answers that problem, as the model judged it sentence by
+sentence (recommender/candidates.py): a whole sentence, list item or table row with its header,
+with the next sentence of its section when it is short - never a fragment cut by a passage edge.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Iterable, Sequence
 
-from indexer.keyword import KeywordIndex
 from indexer.store import IndexSnapshot
 from recommender.candidates import Match
 from recommender.curator import Pick
@@ -27,7 +28,7 @@ STAGE_LABELS = {
     "requirements-building": "building requirements", "supplier-selection": "choosing a supplier",
     "validation": "validating the choice", "consensus-creation": "building consensus",
 }
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+SHORT_QUOTE = 120  # a quote shorter than this takes the next sentence of its section along
 
 
 def reasons_for(pick: Pick, picks: Sequence[Pick], *, snapshot: IndexSnapshot, request: ResolvedRequest) -> list[Reason]:
@@ -48,7 +49,7 @@ def _problem_reason(match: Match, snapshot: IndexSnapshot, request: ResolvedRequ
     problem = request.problems[match.problem]
     piece = snapshot.pieces[match.piece]
     heading = snapshot.sections[piece.section].heading or snapshot.documents[piece.doc].meta.title
-    quote = best_quote(piece.text, problem, snapshot.keyword)
+    quote = quote_of(snapshot, match.sentence) if match.sentence >= 0 else _clip(piece.text)
     return Reason(kind="problem", text=f'Addresses "{problem}" - see "{heading}".', evidence=Evidence(quote=quote, section=heading))
 
 
@@ -83,17 +84,13 @@ def _fit_reason(pick: Pick, snapshot: IndexSnapshot, request: ResolvedRequest, *
     return None
 
 
-def best_quote(text: str, problem: str, keyword: KeywordIndex) -> str:
-    """The sentence (with its neighbour when short) sharing most terms with the problem."""
-    sentences = [s.strip().lstrip("- ").strip() for s in _SENTENCE.split(text) if len(s.strip()) > 3]
-    if not sentences:
-        return _clip(text)
-    wanted = {t: keyword.idf(t) for t in keyword.terms(problem)}
-    overlaps = [sum(wanted.get(t, 0.0) for t in keyword.terms(s)) for s in sentences]
-    best = max(range(len(sentences)), key=lambda i: (overlaps[i], -i))
-    quote = sentences[best]
-    if len(quote) < 120 and best + 1 < len(sentences):
-        quote = f"{quote} {sentences[best + 1]}"
+def quote_of(snapshot: IndexSnapshot, row: int) -> str:
+    """The sentence at `row`, with the next one of its section when it is short."""
+    sentence = snapshot.sentences[row]
+    quote = sentence.text
+    following = snapshot.sentences[row + 1] if row + 1 < len(snapshot.sentences) else None
+    if len(quote) < SHORT_QUOTE and following is not None and following.section == sentence.section and " / " not in following.text:
+        quote = f"{quote} {following.text}"
     return _clip(quote)
 
 

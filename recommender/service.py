@@ -8,17 +8,18 @@ from typing import Any, Callable, Sequence
 
 from pydantic import ValidationError
 
+from indexer.answers import AnswerScorer
 from indexer.embed import Embedder, load_embedder
 from indexer.errors import InvalidRequestError
 from indexer.settings import Settings
 from indexer.store import IndexSnapshot, current_build, load_index
 from indexer.vocabulary import Vocabulary, load_vocabulary
-from recommender.candidates import ANSWERS, ProblemResult, allowed_documents, find_candidates
+from recommender.candidates import ProblemResult, allowed_documents, find_candidates
 from recommender.curator import Curation, Limits, Pick, curate
 from recommender.duplicates import Duplicates, document_vectors, near_duplicate_pairs
 from recommender.freetext import recognise
 from recommender.models import (
-    Closest, Gap, IndexInfo, PerRoleRecommendation, Recognised, Recommendation, RecommendationRequest,
+    MAX_PROBLEMS, Closest, Gap, IndexInfo, PerRoleRecommendation, Recognised, Recommendation, RecommendationRequest,
     RecommendedItem, RoleRecommendation, SectionRef, Trimmed,
 )
 from recommender.reasons import reasons_for
@@ -36,6 +37,9 @@ class Recommender:
         self.snapshot = snapshot
         self.vocabulary = vocabulary or Vocabulary()
         self.retriever = Retriever(snapshot, embedder, fusion)
+        self.calibration = snapshot.manifest.calibration
+        self.scorer = AnswerScorer(keyword=snapshot.keyword, piece_vectors=self.retriever.matrix, sentence_vectors=snapshot.sentence_vectors,
+                                   piece_sentences=snapshot.piece_sentences, weights=self.calibration.weights)
         self._today = today
         self.document_vectors = document_vectors(snapshot, self.retriever.matrix)
         self.duplicates = Duplicates(near_duplicate_pairs(snapshot, self.retriever.matrix, self.document_vectors))
@@ -51,8 +55,8 @@ class Recommender:
     def recommend(self, request: RecommendationRequest) -> Recommendation:
         resolved = resolve(request, self.vocabulary, known_types=self._types)
         allowed = allowed_documents(self.snapshot, resolved, self._today(), duplicates=self.duplicates)
-        candidates, results = find_candidates(self.retriever, resolved, allowed)
-        curation = curate(candidates, snapshot=self.snapshot, doc_vectors=self.document_vectors, duplicates=self.duplicates, limits=Limits(resolved.max_items, resolved.budget_minutes, resolved.roles))
+        candidates, results = find_candidates(self.retriever, self.scorer, self.calibration, resolved, allowed)
+        curation = curate(candidates, snapshot=self.snapshot, duplicates=self.duplicates, limits=Limits(resolved.max_items, resolved.budget_minutes))
         return Recommendation(
             items=[self._item(pick, curation.picks, resolved) for pick in curation.picks],
             gaps=[gap for r in results if (gap := self._gap(r, resolved)) is not None],
@@ -75,10 +79,13 @@ class Recommender:
         return PerRoleRecommendation(roles=out)
 
     def ask(self, text: str, *, audience: str = "buyer", max_items: int = 5) -> Recommendation:
-        """A seller's sentence as the problem; stage, roles and industry recognised from it."""
+        """A seller's sentence, split into the buyer's problems and their context (stage, roles, industry, competitors)."""
         found = recognise(text, self.vocabulary)
-        request = parse_request({"problems": [text], "stage": found.stage, "roles": list(found.roles), "industry": found.industry, "audience": audience, "max_items": max_items})
-        return self.recommend(request)
+        problems = list(found.problems[:MAX_PROBLEMS]) or [text]
+        request = parse_request({"problems": problems, "stage": found.stage, "roles": list(found.roles), "industry": found.industry, "audience": audience, "max_items": max_items})
+        answer = self.recommend(request)
+        recognised = answer.recognised.model_copy(update={"stage_given": found.stage_phrase, "competitors": list(found.competitors), "context": list(found.context)})
+        return answer.model_copy(update={"recognised": recognised})
 
     def _item(self, pick: Pick, picks: Sequence[Pick], request: ResolvedRequest) -> RecommendedItem:
         document = self.snapshot.documents[pick.candidate.doc]
@@ -88,7 +95,7 @@ class Recommender:
             id=meta.id, title=meta.title, type=meta.type, url=meta.url, source_path=document.rel_path,
             internal=meta.audience != "buyer",
             section=SectionRef(heading=section.heading or meta.title, heading_path=list(section.heading_path), reading_minutes=section.reading_minutes),
-            reading_minutes=pick.minutes, item_reading_minutes=document.reading_minutes, score=round(pick.gain, 4),
+            reading_minutes=pick.minutes, item_reading_minutes=document.reading_minutes, score=round(pick.score, 4),
             problems=[request.problems[m.problem] for m in sorted(pick.candidate.matches, key=lambda m: m.problem)],
             roles=list(pick.candidate.fit.roles), stages=list(meta.stages),
             reasons=reasons_for(pick, picks, snapshot=self.snapshot, request=request),
@@ -97,12 +104,13 @@ class Recommender:
     def _gap(self, result: ProblemResult, request: ResolvedRequest) -> Gap | None:
         problem = request.problems[result.problem]
         closest = result.closest
-        if closest is not None and closest.strength >= ANSWERS:
+        if result.answered:
             return None
         if closest is None or result.closest_doc is None:
             return Gap(problem=problem, message=f'Nothing in the library that this buyer may receive answers "{problem}".', closest=None)
         meta = self.snapshot.documents[result.closest_doc].meta
-        return Gap(problem=problem, message=f'Nothing in the library answers "{problem}" well; the closest is "{meta.title}" (answer strength {closest.strength:.3f}, below the {ANSWERS:.3f} an answer needs).',
+        needed = self.calibration.answers
+        return Gap(problem=problem, message=f'Nothing in the library answers "{problem}" well; the closest is "{meta.title}" (answer strength {closest.strength:.3f}, below the {needed:.3f} an answer needs in this library).',
                    closest=Closest(id=meta.id, title=meta.title, similarity=round(closest.strength, 4)))
 
     def _trimmed(self, curation: Curation) -> list[Trimmed]:

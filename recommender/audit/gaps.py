@@ -1,7 +1,7 @@
 """Problem gaps: common buyer problems that nothing a buyer may receive answers well.
 
 Each problem is asked of the Recommender itself, as a buyer request, so a gap here is exactly
-a gap a seller would see: the same retriever, hard filters and `ANSWERS` threshold. Problems go
+a gap a seller would see: the same retriever, hard filters and the library's calibrated threshold. Problems go
 in requests of at most `MAX_PROBLEMS`; gaps are computed per problem, so grouping does not
 change them.
 """

@@ -14,7 +14,6 @@ from recommender.audit import freshness as fresh
 from recommender.audit.gaps import problem_gaps, read_problems
 from recommender.audit.report import AuditReport, ProblemGaps, Thresholds
 from recommender.audit.usage import never_recommended
-from recommender.candidates import ANSWERS
 from recommender.duplicates import ALIGNED, SCREEN
 from recommender.service import Recommender
 
@@ -35,7 +34,7 @@ def audit_library(snapshot: IndexSnapshot, options: AuditOptions, *, recommender
     matrix = dup.piece_matrix(snapshot)
     items = dup.item_clusters(snapshot, matrix, today=today)
     return AuditReport(
-        index=str(snapshot.path), build_id=snapshot.manifest.build_id, today=today, thresholds=_thresholds(options),
+        index=str(snapshot.path), build_id=snapshot.manifest.build_id, today=today, thresholds=_thresholds(options, snapshot),
         documents=len(documents), sendable=len(cov.sendable(documents, today=today)),
         duplicates=tuple(items), section_duplicates=tuple(dup.section_clusters(snapshot, matrix, today=today, same_item=items)),
         expired=tuple(fresh.expired_items(documents, today=today)),
@@ -55,6 +54,6 @@ def _gaps(snapshot: IndexSnapshot, options: AuditOptions, recommender: Recommend
     return problem_gaps(recommender, read_problems(options.problems), source=str(options.problems))
 
 
-def _thresholds(options: AuditOptions) -> Thresholds:
+def _thresholds(options: AuditOptions, snapshot: IndexSnapshot) -> Thresholds:
     return Thresholds(duplicate_screen=SCREEN, duplicate_alignment=ALIGNED, section_overlap=dup.SECTION_OVERLAP,
-                      section_min_words=dup.SECTION_MIN_WORDS, answers=ANSWERS, stale_months=options.stale_months, thin_at_most=cov.THIN_AT_MOST)
+                      section_min_words=dup.SECTION_MIN_WORDS, answers=snapshot.manifest.calibration.answers, stale_months=options.stale_months, thin_at_most=cov.THIN_AT_MOST)
