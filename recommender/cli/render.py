@@ -36,7 +36,10 @@ def _recognised(answer: Recommendation) -> Text:
         parts.append("roles " + ", ".join(r.roles))
     if r.industry:
         parts.append(f"industry {r.industry}")
-    return Text("Recognised: " + "; ".join(parts) + "\nProblems: " + " | ".join(r.problems))
+    if r.competitors:
+        parts.append("competitors " + ", ".join(r.competitors))
+    context = f"\nRead as context: {' | '.join(r.context)}" if r.context else ""
+    return Text("Recognised: " + "; ".join(parts) + context + "\nProblems: " + " | ".join(r.problems))
 
 
 def _item(number: int, item: RecommendedItem) -> Group:
