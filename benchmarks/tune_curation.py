@@ -1,0 +1,69 @@
+"""Choose how an item's relevance counts its passages: `python -m benchmarks.tune_curation`.
+
+The curator ranks a problem's answers by relevance x fit; relevance is the best passage's hybrid
+score plus SECOND_PASSAGE x the second best's (an item that answers in two places is likelier the
+one to read). The value is chosen on the labelled scenarios of the two libraries of
+`benchmarks.calibrate_gaps` by curated nDCG@5: chosen on one library and measured on the other
+(both ways), and on both together for the shipped constant (recommender/candidates.py).
+Results: benchmarks/results/curation_tuning.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+import recommender.candidates as candidates
+from benchmarks.calibrate_gaps import LIBRARIES, ROOT, TODAY, index_of
+from indexer.embed import load_embedder
+from indexer.settings import Settings
+from recommender.scenario_eval import report, run_scenarios
+from recommender.scenarios import load_scenarios, resolve_ids
+from recommender.service import Recommender
+
+GRID = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "curation_tuning.json")
+    args = parser.parse_args()
+    embedder = load_embedder(None)
+    scores: dict[str, dict[float, float]] = {}
+    for library in LIBRARIES:
+        recommender = Recommender.open(Settings(index=index_of(library, embedder)), embedder=embedder, today=lambda: TODAY)
+        scenarios = resolve_ids(load_scenarios(library.scenarios), recommender.snapshot)
+        scores[library.name] = {}
+        for value in GRID:
+            candidates.SECOND_PASSAGE = value
+            result = report(recommender, run_scenarios(recommender, scenarios, audience=library.audience, today=TODAY), audience=library.audience, today=TODAY)
+            scores[library.name][value] = result.curated.ndcg_at_5
+    names = [lib.name for lib in LIBRARIES]
+    across = [{"chosen_on": a, "measured_on": b, "second_passage": (v := _best(scores[a])), "ndcg_at_5": scores[b][v]} for a in names for b in names if a != b]
+    both = _best({v: sum(scores[n][v] for n in names) for v in GRID})
+    result = {"grid": {n: {str(v): s for v, s in scores[n].items()} for n in names}, "across_libraries": across, "chosen_on_both": both}
+    _print(result)
+    args.out.write_text(json.dumps(result, indent=2), encoding="utf-8")
+
+
+def _best(by_value: dict[float, float]) -> float:
+    return min(by_value, key=lambda v: (-round(by_value[v], 4), v))  # ties: the smaller value
+
+
+def _print(result: dict) -> None:
+    table = Table("second passage", *result["grid"], title="Curated nDCG@5 by SECOND_PASSAGE")
+    for value in GRID:
+        table.add_row(str(value), *(f"{result['grid'][n][str(value)]:.4f}" for n in result["grid"]))
+    console = Console()
+    console.print(table)
+    for row in result["across_libraries"]:
+        console.print(f"chosen on {row['chosen_on']} ({row['second_passage']}): {row['measured_on']} nDCG@5 {row['ndcg_at_5']:.4f}")
+    console.print(f"chosen on both: {result['chosen_on_both']}")
+
+
+if __name__ == "__main__":
+    main()
