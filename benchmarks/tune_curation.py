@@ -1,10 +1,11 @@
-"""Choose how an item's relevance counts its passages: `python -m benchmarks.tune_curation`.
+"""Choose how the curator orders a problem's answers: `python -m benchmarks.tune_curation`.
 
-The curator ranks a problem's answers by relevance x fit; relevance is the best passage's hybrid
-score plus SECOND_PASSAGE x the second best's (an item that answers in two places is likelier the
-one to read). The value is chosen on the labelled scenarios of the two libraries of
+An answer's value is fit x (relevance + STRENGTH x answer strength); relevance is the best
+passage's hybrid score plus SECOND_PASSAGE x the second best's (an item that answers in two places
+is likelier the one to read), and answer strength is how well its best sentence answers
+(indexer/answers.py). Both constants are chosen on the labelled scenarios of the two libraries of
 `benchmarks.calibrate_gaps` by curated nDCG@5: chosen on one library and measured on the other
-(both ways), and on both together for the shipped constant (recommender/candidates.py).
+(both ways), and on both together for the shipped values (recommender/candidates.py).
 Results: benchmarks/results/curation_tuning.json.
 """
 
@@ -25,7 +26,8 @@ from recommender.scenario_eval import report, run_scenarios
 from recommender.scenarios import load_scenarios, resolve_ids
 from recommender.service import Recommender
 
-GRID = (0.0, 0.25, 0.5, 0.75, 1.0)
+GRID = tuple((passage, strength) for passage in (0.0, 0.5, 1.0) for strength in (0.0, 0.25, 0.5, 1.0, 2.0))
+Setting = tuple[float, float]
 
 
 def main() -> None:
@@ -33,35 +35,41 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "curation_tuning.json")
     args = parser.parse_args()
     embedder = load_embedder(None)
-    scores: dict[str, dict[float, float]] = {}
+    scores: dict[str, dict[Setting, float]] = {}
     for library in LIBRARIES:
         recommender = Recommender.open(Settings(index=index_of(library, embedder)), embedder=embedder, today=lambda: TODAY)
         scenarios = resolve_ids(load_scenarios(library.scenarios), recommender.snapshot)
         scores[library.name] = {}
         for value in GRID:
-            candidates.SECOND_PASSAGE = value
+            candidates.SECOND_PASSAGE, candidates.STRENGTH = value
             result = report(recommender, run_scenarios(recommender, scenarios, audience=library.audience, today=TODAY), audience=library.audience, today=TODAY)
             scores[library.name][value] = result.curated.ndcg_at_5
     names = [lib.name for lib in LIBRARIES]
-    across = [{"chosen_on": a, "measured_on": b, "second_passage": (v := _best(scores[a])), "ndcg_at_5": scores[b][v]} for a in names for b in names if a != b]
+    across = [{"chosen_on": a, "measured_on": b, "chosen": _named(v := _best(scores[a])), "ndcg_at_5": scores[b][v],
+               "shipped_on_measured": scores[b][_best({u: sum(scores[n][u] for n in names) for u in GRID})]} for a in names for b in names if a != b]
     both = _best({v: sum(scores[n][v] for n in names) for v in GRID})
-    result = {"grid": {n: {str(v): s for v, s in scores[n].items()} for n in names}, "across_libraries": across, "chosen_on_both": both}
+    result = {"grid": [{**_named(v), **{n: scores[n][v] for n in names}} for v in GRID], "across_libraries": across, "chosen_on_both": _named(both)}
     _print(result)
     args.out.write_text(json.dumps(result, indent=2), encoding="utf-8")
 
 
-def _best(by_value: dict[float, float]) -> float:
-    return min(by_value, key=lambda v: (-round(by_value[v], 4), v))  # ties: the smaller value
+def _best(by_value: dict[Setting, float]) -> Setting:
+    return min(by_value, key=lambda v: (-round(by_value[v], 4), v))  # ties: the smaller values
+
+
+def _named(value: Setting) -> dict[str, float]:
+    return {"second_passage": value[0], "strength": value[1]}
 
 
 def _print(result: dict) -> None:
-    table = Table("second passage", *result["grid"], title="Curated nDCG@5 by SECOND_PASSAGE")
-    for value in GRID:
-        table.add_row(str(value), *(f"{result['grid'][n][str(value)]:.4f}" for n in result["grid"]))
+    names = [lib.name for lib in LIBRARIES]
+    table = Table("second passage", "strength", *names, title="Curated nDCG@5")
+    for row in result["grid"]:
+        table.add_row(str(row["second_passage"]), str(row["strength"]), *(f"{row[n]:.4f}" for n in names))
     console = Console()
     console.print(table)
     for row in result["across_libraries"]:
-        console.print(f"chosen on {row['chosen_on']} ({row['second_passage']}): {row['measured_on']} nDCG@5 {row['ndcg_at_5']:.4f}")
+        console.print(f"chosen on {row['chosen_on']} {row['chosen']}: {row['measured_on']} nDCG@5 {row['ndcg_at_5']:.4f}")
     console.print(f"chosen on both: {result['chosen_on_both']}")
 
 

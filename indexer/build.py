@@ -74,6 +74,8 @@ class BuildSummary(BaseModel):
     skipped: int
     pieces: int
     pieces_embedded: int
+    sentences: int = 0
+    sentences_embedded: int = 0
     treated_as_internal: int
     seconds: float
     issues: list[IssueReport]
@@ -102,7 +104,7 @@ def build_index(paths: Sequence[Path], *, options: BuildOptions, embedder: Embed
         if options.strict and issues:
             raise StrictModeError(f"{len(issues)} problem(s) in the input; nothing was published (--strict):{_listing(issues)}", hint="Fix the files listed above, or run without --strict to index the rest.")
         content, texts, sentence_texts = _assemble(documents, issues, embedder, options)
-        everything, embedded = _embed_cached([*texts, *sentence_texts], embedder, root, options.batch_size, sink)
+        everything, missing = _embed_cached([*texts, *sentence_texts], embedder, root, options.batch_size, sink)
         vectors, sentence_vectors = everything[: len(texts)], everything[len(texts) :]
         build_id = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ") + "-" + secrets.token_hex(3)
         before = previous_hashes(root)
@@ -117,7 +119,8 @@ def build_index(paths: Sequence[Path], *, options: BuildOptions, embedder: Embed
         build = write_build(root, build_id, content, vectors=vector_index, keyword=keyword, sentence_vectors=sentence_vectors, manifest=manifest)
         publish(root, build, keep=options.keep_builds)
         sink.advance(1)
-    return _summary(root, build_id, documents, before, issues, len(texts), embedded, time.perf_counter() - started)
+    embedded = (len({text_hash(t) for t in texts} & missing), len({text_hash(t) for t in sentence_texts} & missing))
+    return _summary(root, build_id, documents, before, issues, (len(texts), len(sentence_texts)), embedded, time.perf_counter() - started)
 
 
 @contextmanager
@@ -195,7 +198,8 @@ def _prefix(document: Document, heading_path: tuple[str, ...]) -> str:
     return f"{title}\n{' > '.join(headings)}\n" if headings else f"{title}\n"
 
 
-def _embed_cached(texts: Sequence[str], embedder: Embedder, root: Path, batch_size: int, sink: Progress) -> tuple[np.ndarray, int]:
+def _embed_cached(texts: Sequence[str], embedder: Embedder, root: Path, batch_size: int, sink: Progress) -> tuple[np.ndarray, set[str]]:
+    """Vectors of `texts` in order, and the hashes of the texts that had to be embedded (not cached)."""
     cache = EmbeddingCache(root / "cache" / "embeddings.sqlite", model_id=embedder.model_id, dimension=embedder.dimension)
     try:
         hashes = [text_hash(t) for t in texts]
@@ -209,7 +213,7 @@ def _embed_cached(texts: Sequence[str], embedder: Embedder, root: Path, batch_si
             cache.put_many(chunk, vectors)
             known.update(zip(chunk, vectors))
         matrix = np.vstack([known[h] for h in hashes]).astype(np.float32) if hashes else np.zeros((0, embedder.dimension), np.float32)
-        return matrix, len(missing)
+        return matrix, set(missing)
     finally:
         cache.close()
 
@@ -229,7 +233,8 @@ def _manifest(build_id: str, content: BuildContent, embedder: Embedder, options:
     }
 
 
-def _summary(root: Path, build_id: str, documents: Sequence[Document], before: dict[str, str], issues: Sequence[FileIssue], pieces: int, embedded: int, seconds: float) -> BuildSummary:
+def _summary(root: Path, build_id: str, documents: Sequence[Document], before: dict[str, str], issues: Sequence[FileIssue],
+             counts: tuple[int, int], embedded: tuple[int, int], seconds: float) -> BuildSummary:
     now = {d.meta.id: d.content_hash for d in documents}
     return BuildSummary(
         index=str(root), build_id=build_id, documents=len(documents),
@@ -238,7 +243,7 @@ def _summary(root: Path, build_id: str, documents: Sequence[Document], before: d
         removed=sum(1 for k in before if k not in now),
         unchanged=sum(1 for k, h in now.items() if before.get(k) == h),
         skipped=sum(1 for i in issues if i.severity is Severity.SKIPPED),
-        pieces=pieces, pieces_embedded=embedded,
+        pieces=counts[0], pieces_embedded=embedded[0], sentences=counts[1], sentences_embedded=embedded[1],
         treated_as_internal=sum(1 for d in documents if not d.meta.audience_given),
         seconds=round(seconds, 2), issues=[IssueReport.of(i) for i in issues],
     )

@@ -25,7 +25,11 @@ from recommender.resolve import ResolvedRequest
 from recommender.retriever import DocumentHit, Retriever
 
 PER_PROBLEM = 30  # items retrieved per problem before curation
-SECOND_PASSAGE = 1.0  # an item's relevance: its best passage's score plus this share of its second best (python -m benchmarks.tune_curation)
+# An item's value for a problem: fit x (relevance + STRENGTH x answer strength), where relevance is
+# its best passage's hybrid score plus SECOND_PASSAGE x its second best's. Hybrid scores rank within
+# one problem; answer strength is absolute. Both chosen by python -m benchmarks.tune_curation.
+SECOND_PASSAGE = 0.5
+STRENGTH = 0.5
 
 STAGE_WEIGHT, ROLE_WEIGHT, INDUSTRY_WEIGHT = 0.30, 0.20, 0.15
 StageFit = Literal["named", "related", "untagged", "other", "none"]
@@ -64,7 +68,7 @@ class Candidate:
         return self.matches[0]
 
     def value(self, match: Match) -> float:
-        return self.fit.multiplier * match.score
+        return self.fit.multiplier * (match.score + STRENGTH * match.strength)
 
 
 @dataclass(frozen=True)
@@ -99,10 +103,10 @@ def _allowed(document: StoredDocument, request: ResolvedRequest, today: dt.date)
 
 
 def find_candidates(retriever: Retriever, scorer: AnswerScorer, calibration: Calibration, request: ResolvedRequest,
-                    allowed_docs: np.ndarray) -> tuple[list[Candidate], list[ProblemResult]]:
+                    allowed_docs: np.ndarray, vectors: np.ndarray) -> tuple[list[Candidate], list[ProblemResult]]:
+    """The items that answer the request's problems (whose embeddings are `vectors`), and each problem's best answer."""
     snapshot = retriever.snapshot
     allowed = allowed_docs[snapshot.piece_doc]
-    vectors = retriever.embed(request.problems)
     by_doc: dict[int, list[Match]] = {}
     results: list[ProblemResult] = []
     for i, problem in enumerate(request.problems):

@@ -2,9 +2,8 @@
 
 Every reason carries what it rests on: the quote (at most ~240 characters) and its section
 heading for a problem it answers, or the metadata tags for a stage, role or industry fit. The
-quote is the item's sentence that best answers that problem, as the model judged it sentence by
-sentence (recommender/candidates.py): a whole sentence, list item or table row with its header,
-with the next sentence of its section when it is short - never a fragment cut by a passage edge.
+quote is the item's sentence that best answers that problem (recommender/quotes.py): a whole
+sentence, list item or table row with its header - never a fragment cut by a passage edge.
 """
 
 from __future__ import annotations
@@ -15,9 +14,9 @@ from indexer.store import IndexSnapshot
 from recommender.candidates import Match
 from recommender.curator import Pick
 from recommender.models import Evidence, Reason
+from recommender.quotes import QUOTE_CHARS, Quoter
 from recommender.resolve import ResolvedRequest
 
-QUOTE_CHARS = 240
 ROLE_LABELS = {
     "cfo": "the CFO", "controller": "the controller", "it-security": "IT security", "cio": "the CIO",
     "procurement": "procurement", "ap-ar-lead": "the AP/AR lead", "end-user": "the accountants who will use it",
@@ -28,38 +27,40 @@ STAGE_LABELS = {
     "requirements-building": "building requirements", "supplier-selection": "choosing a supplier",
     "validation": "validating the choice", "consensus-creation": "building consensus",
 }
-SHORT_QUOTE = 120  # a quote shorter than this takes the next sentence of its section along
 
 
-def reasons_for(pick: Pick, picks: Sequence[Pick], *, snapshot: IndexSnapshot, request: ResolvedRequest) -> list[Reason]:
+__all__ = ["QUOTE_CHARS", "reasons_for"]
+
+
+def reasons_for(pick: Pick, picks: Sequence[Pick], *, snapshot: IndexSnapshot, request: ResolvedRequest, quoter: Quoter) -> list[Reason]:
     matches = pick.candidate.matches
-    reasons = [_problem_reason(matches[0], snapshot, request)]
-    adds = _adds_reason(pick, picks, snapshot, request)
+    reasons = [_problem_reason(matches[0], snapshot, request, quoter)]
+    adds = _adds_reason(pick, picks, snapshot, request, quoter)
     if adds is not None:
         reasons.append(adds)
     elif len(matches) > 1:
-        reasons.append(_problem_reason(matches[1], snapshot, request))
+        reasons.append(_problem_reason(matches[1], snapshot, request, quoter))
     fit = _fit_reason(pick, snapshot, request, roles_said=adds is not None and adds.evidence.quote is None)
     if fit is not None:
         reasons.append(fit)
     return reasons[:3]
 
 
-def _problem_reason(match: Match, snapshot: IndexSnapshot, request: ResolvedRequest) -> Reason:
+def _problem_reason(match: Match, snapshot: IndexSnapshot, request: ResolvedRequest, quoter: Quoter) -> Reason:
     problem = request.problems[match.problem]
     piece = snapshot.pieces[match.piece]
     heading = snapshot.sections[piece.section].heading or snapshot.documents[piece.doc].meta.title
-    quote = quote_of(snapshot, match.sentence) if match.sentence >= 0 else _clip(piece.text)
+    quote = quoter.quote(match)
     return Reason(kind="problem", text=f'Addresses "{problem}" - see "{heading}".', evidence=Evidence(quote=quote, section=heading))
 
 
-def _adds_reason(pick: Pick, picks: Sequence[Pick], snapshot: IndexSnapshot, request: ResolvedRequest) -> Reason | None:
+def _adds_reason(pick: Pick, picks: Sequence[Pick], snapshot: IndexSnapshot, request: ResolvedRequest, quoter: Quoter) -> Reason | None:
     others = [p for p in picks if p is not pick]
     if not others:
         return None
     for match in pick.candidate.matches:
         if all(match.problem not in {m.problem for m in p.candidate.matches} for p in others):
-            reason = _problem_reason(match, snapshot, request)
+            reason = _problem_reason(match, snapshot, request, quoter)
             problem = request.problems[match.problem]
             return Reason(kind="adds", text=f'The only pick in this set that covers "{problem}".', evidence=reason.evidence)
     served = set(r for p in others for r in p.candidate.fit.roles)
@@ -82,23 +83,6 @@ def _fit_reason(pick: Pick, snapshot: IndexSnapshot, request: ResolvedRequest, *
         near = [s for s in meta.stages if s in request.related_stages]
         return Reason(kind="stage", text=f"Serves the job next to theirs ({', '.join(near)}); buyers move back and forth between them.", evidence=Evidence(tags=[f"stage:{s}" for s in near]))
     return None
-
-
-def quote_of(snapshot: IndexSnapshot, row: int) -> str:
-    """The sentence at `row`, with the next one of its section when it is short."""
-    sentence = snapshot.sentences[row]
-    quote = sentence.text
-    following = snapshot.sentences[row + 1] if row + 1 < len(snapshot.sentences) else None
-    if len(quote) < SHORT_QUOTE and following is not None and following.section == sentence.section and " / " not in following.text:
-        quote = f"{quote} {following.text}"
-    return _clip(quote)
-
-
-def _clip(text: str) -> str:
-    text = " ".join(text.split())
-    if len(text) <= QUOTE_CHARS:
-        return text
-    return text[: QUOTE_CHARS - 1].rsplit(" ", 1)[0] + "…"
 
 
 def _join(labels: Iterable[str]) -> str:

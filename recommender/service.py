@@ -22,6 +22,7 @@ from recommender.models import (
     MAX_PROBLEMS, Closest, Gap, IndexInfo, PerRoleRecommendation, Recognised, Recommendation, RecommendationRequest,
     RecommendedItem, RoleRecommendation, SectionRef, Trimmed,
 )
+from recommender.quotes import Quoter
 from recommender.reasons import reasons_for
 from recommender.resolve import ResolvedRequest, resolve
 from recommender.retriever import FusionConfig, Retriever
@@ -55,10 +56,12 @@ class Recommender:
     def recommend(self, request: RecommendationRequest) -> Recommendation:
         resolved = resolve(request, self.vocabulary, known_types=self._types)
         allowed = allowed_documents(self.snapshot, resolved, self._today(), duplicates=self.duplicates)
-        candidates, results = find_candidates(self.retriever, self.scorer, self.calibration, resolved, allowed)
+        vectors = self.retriever.embed(resolved.problems)
+        candidates, results = find_candidates(self.retriever, self.scorer, self.calibration, resolved, allowed, vectors)
+        quoter = Quoter(self.snapshot, resolved.problems, vectors)
         curation = curate(candidates, snapshot=self.snapshot, duplicates=self.duplicates, limits=Limits(resolved.max_items, resolved.budget_minutes))
         return Recommendation(
-            items=[self._item(pick, curation.picks, resolved) for pick in curation.picks],
+            items=[self._item(pick, curation.picks, resolved, quoter) for pick in curation.picks],
             gaps=[gap for r in results if (gap := self._gap(r, resolved)) is not None],
             trimmed=self._trimmed(curation),
             recognised=_recognised(resolved),
@@ -87,7 +90,7 @@ class Recommender:
         recognised = answer.recognised.model_copy(update={"stage_given": found.stage_phrase, "competitors": list(found.competitors), "context": list(found.context)})
         return answer.model_copy(update={"recognised": recognised})
 
-    def _item(self, pick: Pick, picks: Sequence[Pick], request: ResolvedRequest) -> RecommendedItem:
+    def _item(self, pick: Pick, picks: Sequence[Pick], request: ResolvedRequest, quoter: Quoter) -> RecommendedItem:
         document = self.snapshot.documents[pick.candidate.doc]
         section = self.snapshot.sections[pick.section]
         meta = document.meta
@@ -98,7 +101,7 @@ class Recommender:
             reading_minutes=pick.minutes, item_reading_minutes=document.reading_minutes, score=round(pick.score, 4),
             problems=[request.problems[m.problem] for m in sorted(pick.candidate.matches, key=lambda m: m.problem)],
             roles=list(pick.candidate.fit.roles), stages=list(meta.stages),
-            reasons=reasons_for(pick, picks, snapshot=self.snapshot, request=request),
+            reasons=reasons_for(pick, picks, snapshot=self.snapshot, request=request, quoter=quoter),
         )
 
     def _gap(self, result: ProblemResult, request: ResolvedRequest) -> Gap | None:

@@ -242,7 +242,53 @@ def test_a_library_without_front_matter_is_audited_and_its_missing_metadata_repo
     assert all(m.missing == ("audience", "stages", "roles") for m in result.missing_metadata)
     assert result.sendable == 0 and len(result.coverage_roles.flagged("empty")) == len(STAGES) * len(ROLES)
     assert result.problem_gaps is not None and len(result.problem_gaps.gaps) == 21  # nothing may be sent to a buyer
-    assert "<table" in render_html(result)
+    first = result.fix_first[0]
+    assert (first.rank, first.severity, first.what) == (1, "blocker", f"0 of {result.documents} items may be sent to buyers")
+    assert "audience: buyer" in first.action
+    page = render_html(result)
+    assert "<table" in page and page.index("Fix first") < page.index("Coverage: buying job x role")
+
+
+@pytest.mark.skipif(not SOURCEGRAPH.is_dir(), reason="the sourcegraph handbook sample is not available")
+def test_pages_from_one_template_about_different_subjects_are_not_duplicates(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> None:
+    pages = ["marketing/process/bitbucket_cloud_vs_sourcegraph.md", "marketing/process/bitbucket_server_vs_sourcegraph.md",
+             "technical-success/support/team/gabe-readme.md", "technical-success/support/team/jason-readme.md",
+             "technical-success/support/process/k8-migration.md", "technical-success/support/process/enablement/k8-migration.md"]
+    for page in pages:
+        target = tmp_path / "lib" / page
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(SOURCEGRAPH / page, target)
+    build_index([tmp_path / "lib"], options=BuildOptions(index=tmp_path / "i"), embedder=embedder, vocabulary=Vocabulary())
+    recommender = Recommender.open(Settings(index=tmp_path / "i"), embedder=embedder, today=lambda: TODAY)
+    result = audit_library(recommender.snapshot, AuditOptions(today=TODAY))
+    assert [sorted(m.item.id for m in c.members) for c in result.duplicates] == [
+        ["technical-success/support/process/enablement/k8-migration", "technical-success/support/process/k8-migration"]]
+
+
+def test_suggested_metadata_is_written_reviewed_and_applied_without_overwriting(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> None:
+    library = tmp_path / "lib"
+    library.mkdir()
+    (library / "soc.md").write_text("# Security overview\n\nWe hold a SOC 2 Type II report, encrypt data at rest and support SSO through Okta.\n", encoding="utf-8")
+    (library / "story.md").write_text("---\ntype: case-study   # keep this comment\n---\n# How Acme closed in five days\n\nAcme, a retailer, cut its close from 12 to 5 days.\n", encoding="utf-8")
+    build_index([library], options=BuildOptions(index=tmp_path / "i"), embedder=embedder, vocabulary=Vocabulary())
+    suggestions = tmp_path / "suggest.yaml"
+    result = CliRunner().invoke(app, ["audit", "--index", str(tmp_path / "i"), "--suggest", str(suggestions), "--json"])
+    assert result.exit_code == 0, result.output
+    entries = {e["path"]: e for e in yaml.safe_load(suggestions.read_text(encoding="utf-8"))}
+    assert set(entries) == {"soc.md", "story.md"}
+    assert "type" not in entries["story.md"]["set"]  # only what is missing is suggested
+    assert set(entries["soc.md"]["set"]) == {"type", "stages", "roles"} and "audience" not in entries["soc.md"]["set"]
+    entries["soc.md"]["set"] = {"type": "security", "stages": ["validation"]}  # a reviewer's edit, without confidences
+    entries["soc.md"]["confidence"] = {}
+    entries["story.md"]["apply"] = False
+    suggestions.write_text(yaml.safe_dump(list(entries.values())), encoding="utf-8")
+    before = (library / "story.md").read_text(encoding="utf-8")
+    applied = CliRunner().invoke(app, ["apply-metadata", str(suggestions), "--library", str(library)])
+    assert applied.exit_code == 0, applied.output
+    assert (library / "soc.md").read_text(encoding="utf-8").startswith("---\ntype: security\nstages: [validation]\n---\n\n# Security overview")
+    assert (library / "story.md").read_text(encoding="utf-8") == before
+    again = CliRunner().invoke(app, ["apply-metadata", str(suggestions), "--library", str(library)])
+    assert again.exit_code == 0 and (library / "soc.md").read_text(encoding="utf-8").count("type:") == 1  # never written twice
 
 
 # ---- the HTML page ----------------------------------------------------------------------------

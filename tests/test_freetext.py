@@ -24,7 +24,26 @@ def test_aliases_and_several_roles_in_order() -> None:
 
 def test_everyday_words_do_not_misfire() -> None:
     found = recognise("It is closing time and the demo went well; a user asked about it", Vocabulary())
-    assert found == type(found)(stage=None, roles=(), industry=None)
+    assert (found.stage, found.roles, found.industry, found.competitors) == (None, (), None, ())
+
+
+def test_a_sellers_sentence_is_split_into_problems_and_context() -> None:
+    found = recognise("controller at a hospital group evaluating us against Closewise, worried about auditors", Vocabulary())
+    assert (found.stage, found.roles, found.industry, found.competitors) == ("supplier-selection", ("controller",), "healthcare", ("Closewise",))
+    assert found.problems == ("worried about auditors", "how we compare with Closewise")
+    assert found.stage_phrase == "evaluating us against"
+    assert "hospital" in found.context
+
+
+def test_stage_words_sellers_use_are_recognised() -> None:
+    stages = {text: recognise(text, Vocabulary()).stage for text in (
+        "they are shortlisting two vendors", "renewal is in March and usage is low", "we need to justify the cost to the board", "still evaluating")}
+    assert stages == {"they are shortlisting two vendors": "supplier-selection", "renewal is in March and usage is low": "validation",
+                      "we need to justify the cost to the board": "consensus-creation", "still evaluating": "requirements-building"}
+
+
+def test_a_problem_that_names_its_stage_keeps_its_words() -> None:
+    assert recognise("we need to justify the cost to the board", Vocabulary()).problems == ("need to justify the cost to the board",)
 
 
 def test_an_organisation_vocabulary_adds_aliases(tmp_path: Path) -> None:

@@ -27,7 +27,7 @@ LONG_LIST = 25  # longer tables start folded (a <details> element, no script nee
 
 def render_html(report: AuditReport) -> str:
     body = "\n".join([
-        _header(report), _summary(report),
+        _header(report), _fix_first(report), _summary(report),
         _section("Coverage: buying job x role", _heatmap(report.coverage_roles), _coverage_note(report.coverage_roles)),
         _section("Coverage: buying job x industry", _heatmap(report.coverage_industries), _coverage_note(report.coverage_industries)),
         _section("Near-duplicate items", _clusters(report.duplicates), f"Screened at document similarity {report.thresholds.duplicate_screen:.2f}, confirmed at passage alignment {report.thresholds.duplicate_alignment:.2f}."),
@@ -43,6 +43,13 @@ def render_html(report: AuditReport) -> str:
 def _header(report: AuditReport) -> str:
     return (f"<header><h1>Content library audit</h1><p class=\"muted\">{report.documents} items in <code>{escape(report.index)}</code> "
             f"(build {escape(report.build_id)}), as of {report.today.isoformat()}</p></header>")
+
+
+def _fix_first(report: AuditReport) -> str:
+    if not report.fix_first:
+        return "<section><h2>Fix first</h2><p>Nothing urgent: no finding needs action first.</p></section>"
+    rows = "".join(f"<li class=\"{f.severity}\"><b>{escape(f.severity)}</b> {escape(f.what)}<br><span class=\"muted\">{escape(f.action)}</span></li>" for f in report.fix_first)
+    return f"<section><h2>Fix first</h2><ol class=\"fixes\">{rows}</ol></section>"
 
 
 def _summary(report: AuditReport) -> str:
@@ -178,7 +185,7 @@ def _date(value: object) -> str:
 _CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1b2430;margin:0 auto;max-width:1180px;padding:24px 32px;background:#fafbfc}
 h1{font-size:26px;margin:0 0 4px}h2{font-size:19px;margin:32px 0 6px;border-bottom:2px solid #e3e8ef;padding-bottom:4px}
-.muted{color:#5b6878}code{font:12px ui-monospace,Menlo,Consolas,monospace;background:#eef1f5;padding:1px 4px;border-radius:3px}
+.muted{color:#5b6878}.fixes li{margin:6px 0}.fixes .blocker b,.fixes .high b{color:#b42318}.fixes .medium b{color:#8a5a00}.fixes .low b{color:#5b6878}code{font:12px ui-monospace,Menlo,Consolas,monospace;background:#eef1f5;padding:1px 4px;border-radius:3px}
 .tiles{display:flex;flex-wrap:wrap;gap:10px;margin:18px 0}
 .tile{background:#fff;border:1px solid #dde3ea;border-left:5px solid #7a8aa0;border-radius:6px;padding:8px 14px;min-width:120px}
 .tile b{display:block;font-size:24px}.tile span{color:#5b6878;font-size:12px}.tile.bad{border-left-color:#c9372c}.tile.warn{border-left-color:#d98e04}

@@ -130,6 +130,16 @@ class Thresholds(_Frozen):
     thin_at_most: int
 
 
+class Fix(_Frozen):
+    """One line of the "fix first" list."""
+
+    rank: int
+    severity: Literal["blocker", "high", "medium", "low"]
+    count: int
+    what: str
+    action: str
+
+
 class AuditSummary(_Frozen):
     """The counts at the top of the report; empty and thin cells are those of the stage x role matrix."""
 
@@ -165,6 +175,13 @@ class AuditReport(_Frozen):
     coverage_industries: CoverageMatrix
     problem_gaps: ProblemGaps | None
     never_recommended: NeverRecommended | None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def fix_first(self) -> tuple[Fix, ...]:
+        from recommender.audit.fixes import fix_first  # the ranking reads the whole report
+
+        return fix_first(self)
 
     @computed_field  # type: ignore[prop-decorator]
     @property

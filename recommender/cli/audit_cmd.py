@@ -14,7 +14,8 @@ from rich.table import Table
 from indexer.errors import RecommenderError
 from indexer.store import load_index
 from recommender.audit import STALE_MONTHS, AuditOptions, AuditReport, audit_library, render_html
-from recommender.audit.report import CoverageMatrix, DuplicateCluster
+from recommender.audit.metadata_file import MIN_CONFIDENCE, apply_file, suggestions_file
+from recommender.audit.report import CoverageMatrix, DuplicateCluster, Fix
 from recommender.cli.app import app, err, out, settings_of, user_errors
 from recommender.service import Recommender
 
@@ -32,18 +33,24 @@ def audit_command(
     today: str | None = typer.Option(None, "--today", help="Date to judge expiry and staleness by (YYYY-MM-DD; default: today)."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON and nothing else on stdout."),
     html: Path | None = typer.Option(None, "--html", help="Also write the report as one self-contained HTML page."),
+    suggest: Path | None = typer.Option(None, "--suggest", help="Write suggested type, stages and roles for untagged items to this YAML file, to review and apply with 'recommender apply-metadata'."),
 ) -> None:
-    """Audit the library: near-duplicates, expired and stale items, missing metadata, coverage and gaps."""
+    """Audit the library: what to fix first, near-duplicates, expired and stale items, missing metadata, coverage and gaps."""
     settings = settings_of(ctx, index=index)
     options = AuditOptions(today=_date(today), stale_months=stale_months, problems=problems, results=results)
-    if problems is not None:
+    recommender = None
+    if problems is not None or suggest is not None:
         recommender = Recommender.open(settings, today=lambda: options.today)
-        report = audit_library(recommender.snapshot, options, recommender=recommender)
+        report = audit_library(recommender.snapshot, options, recommender=recommender if problems is not None else None)
     else:
         report = audit_library(load_index(settings.index, model_id=None), options)
     if html is not None:
         _write(html, render_html(report))
         err.print(f"wrote {html}", highlight=False)
+    if suggest is not None and recommender is not None:
+        found = suggestions_file(recommender)
+        _write(suggest, found.text)
+        err.print(f"wrote {suggest}: suggestions for {found.items} item(s); review it, then run 'recommender apply-metadata {suggest}'", highlight=False)
     if as_json:
         typer.echo(report.model_dump_json(indent=2))
     else:
@@ -71,6 +78,7 @@ def _write(path: Path, text: str) -> None:
 def render_report(console: Console, report: AuditReport) -> None:
     s = report.summary
     console.print(f"[bold]Audit of {s.documents} items[/] ({s.sendable} sendable to buyers) as of {report.today}", highlight=False)
+    _fixes(console, report.fix_first)
     _clusters(console, "Near-duplicate items", report.duplicates)
     _clusters(console, "Sections repeated across items", report.section_duplicates)
     _rows(console, "Expired and stale", [f"[{'red' if f.status == 'expired' else 'yellow'}]{f.status}[/] {escape(f.item.id)} - {escape(f.detail)}{_owner(f.item.owner)}" for f in [*report.expired, *report.stale]])
@@ -84,6 +92,12 @@ def render_report(console: Console, report: AuditReport) -> None:
         n = report.never_recommended
         _rows(console, f"Never recommended in {n.results} requests ({n.buyer_facing} buyer-facing)", [f"{escape(i.id)} ({i.audience})" for i in n.items])
     console.print(_summary_line(report), highlight=False)
+
+
+def _fixes(console: Console, fixes: Sequence[Fix]) -> None:
+    style = {"blocker": "bold red", "high": "red", "medium": "yellow", "low": "dim"}
+    lines = [f"{f.rank}. [{style[f.severity]}]{f.severity}[/] {escape(f.what)}\n     [dim]{escape(f.action)}[/]" for f in fixes]
+    _rows(console, "Fix first", lines)
 
 
 def _clusters(console: Console, title: str, clusters: Sequence[DuplicateCluster]) -> None:
@@ -127,3 +141,17 @@ def _summary_line(report: AuditReport) -> str:
     if s.never_recommended is not None:
         parts.append(f"{s.never_recommended} items never recommended")
     return "\nSummary: " + ", ".join(parts) + "."
+
+
+@app.command("apply-metadata")
+@user_errors
+def apply_metadata_command(
+    suggestions: Path = typer.Argument(..., help="The file 'recommender audit --suggest' wrote, after review."),
+    library: Path = typer.Option(..., "--library", help="The folder of markdown files that was indexed."),
+    min_confidence: float = typer.Option(MIN_CONFIDENCE, "--min-confidence", min=0.0, max=1.0, help="Skip suggested values below this confidence."),
+) -> None:
+    """Add reviewed metadata suggestions to the library's files: only keys a file lacks, never overwriting; re-index afterwards."""
+    applied = apply_file(suggestions, library, min_confidence=min_confidence)
+    for change in applied:
+        out.print(f"{escape(change.path)}: added {', '.join(change.keys)}", highlight=False)
+    err.print(f"updated {len(applied)} file(s); run 'recommender index {library}' to use the new metadata", highlight=False)

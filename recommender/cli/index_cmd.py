@@ -45,7 +45,7 @@ def _print_issues(summary: BuildSummary) -> None:
 
 def _summary_line(s: BuildSummary) -> str:
     line = (f"Indexed {s.documents} documents into {s.index} in {s.seconds:.1f}s: {s.added} added, {s.updated} updated, "
-            f"{s.removed} removed, {s.unchanged} unchanged, {s.skipped} skipped; {s.pieces} pieces, {s.pieces_embedded} embedded.")
+            f"{s.removed} removed, {s.unchanged} unchanged, {s.skipped} skipped; {s.pieces} pieces, {s.pieces_embedded} embedded; {s.sentences} sentences, {s.sentences_embedded} embedded.")
     if s.skipped:
         reasons = sorted({i.what.split(" (")[0] for i in s.issues if i.severity == "skipped"})
         line += f"\nSkipped because: {'; '.join(reasons)} (details above)."

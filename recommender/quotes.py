@@ -1,0 +1,66 @@
+"""The quote behind a reason: the sentence of an item that best answers the problem.
+
+Among the sentences of the passage that answers a problem best, each is scored against the
+problem by the model (cosine of the sentence and the problem) plus TERMS x the IDF-weighted share
+of the problem's terms it contains, so a sentence that only names the same product loses to one
+that answers the question. A table row is quoted with its header row (indexer/sentences.py). A
+short sentence takes the next sentence of its section along when that one answers nearly as well.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from indexer.keyword import KeywordIndex
+from indexer.store import IndexSnapshot
+from recommender.candidates import Match
+
+QUOTE_CHARS = 240
+SHORT_QUOTE = 120  # shorter quotes may take the next sentence along
+TERMS = 0.3
+ALONG = 0.8  # the next sentence comes along when it scores at least this share of the best
+
+
+class Quoter:
+    """Quotes for the matches of one request (whose problem vectors it holds)."""
+
+    def __init__(self, snapshot: IndexSnapshot, problems: tuple[str, ...], vectors: np.ndarray) -> None:
+        self.snapshot, self.problems, self.vectors = snapshot, problems, vectors
+
+    def quote(self, match: Match) -> str:
+        rows = self.snapshot.sentences_of(match.piece)
+        if rows.size == 0:
+            return clip(self.snapshot.pieces[match.piece].text)
+        scores = self._scores(match.problem, rows)
+        best = int(np.argmax(scores))
+        row = int(rows[best])
+        quote = self.snapshot.sentences[row].text
+        if len(quote) < SHORT_QUOTE and best + 1 < len(rows) and self._along(row, int(rows[best + 1])) and scores[best + 1] >= ALONG * scores[best]:
+            quote = f"{quote} {self.snapshot.sentences[int(rows[best + 1])].text}"
+        return clip(quote)
+
+    def _scores(self, problem: int, rows: np.ndarray) -> np.ndarray:
+        vectors = np.asarray(self.snapshot.sentence_vectors[rows], dtype=np.float32)
+        similarity = vectors @ self.vectors[problem].astype(np.float32)
+        return similarity + TERMS * np.array([term_share(self.snapshot.keyword, self.problems[problem], self.snapshot.sentences[int(r)].text) for r in rows])
+
+    def _along(self, row: int, following: int) -> bool:
+        first, second = self.snapshot.sentences[row], self.snapshot.sentences[following]
+        return following == row + 1 and first.section == second.section and " / " not in second.text
+
+
+def term_share(keyword: KeywordIndex, problem: str, text: str) -> float:
+    """The IDF-weighted share of the problem's terms that `text` contains."""
+    terms = keyword.terms(problem)
+    weights = np.array([keyword.idf(t) for t in terms])
+    if not terms or weights.sum() == 0:
+        return 0.0
+    present = set(keyword.terms(text))
+    return float(sum(w for t, w in zip(terms, weights) if t in present) / weights.sum())
+
+
+def clip(text: str) -> str:
+    text = " ".join(text.split())
+    if len(text) <= QUOTE_CHARS:
+        return text
+    return text[: QUOTE_CHARS - 1].rsplit(" ", 1)[0] + "…"
