@@ -15,7 +15,8 @@ versions of one page, but are about different subjects and must not be merged or
 is about different subjects when each names its own subject: a word of its title or file name that
 the other's lacks and that its own text uses at least twice and at least twice as often as the
 other's (or, for a name only in the file name, that neither text uses). Versions of one item - the
-two differ by a year in their title or id - are never different subjects.
+two differ by a year in their title or id, or by words such as "old", "new", "draft" - are never
+different subjects.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ ALIGNED = 0.72
 _WORD = re.compile(r"[a-z][a-z0-9]+")
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 _FUNCTION = frozenset("a an the and or of to for in on vs with from by at is are be as our your their this that it its how what why when".split())
+_VERSION = frozenset("new old older newer latest current previous final draft copy updated revised archive archived legacy version v1 v2 v3".split())
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,7 @@ def _name_words(document: StoredDocument) -> tuple[set[str], set[str]]:
 
 
 def _words(text: str) -> set[str]:
-    return {w for w in _WORD.findall(text.lower()) if w not in _FUNCTION}
+    return {w for w in _WORD.findall(text.lower()) if w not in _FUNCTION and w not in _VERSION}
 
 
 def _years(document: StoredDocument) -> set[str]:

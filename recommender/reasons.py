@@ -32,10 +32,11 @@ STAGE_LABELS = {
 __all__ = ["QUOTE_CHARS", "reasons_for"]
 
 
-def reasons_for(pick: Pick, picks: Sequence[Pick], *, snapshot: IndexSnapshot, request: ResolvedRequest, quoter: Quoter) -> list[Reason]:
-    matches = pick.candidate.matches
+def reasons_for(pick: Pick, picks: Sequence[Pick], *, snapshot: IndexSnapshot, request: ResolvedRequest, quoter: Quoter, claims: Sequence[Match]) -> list[Reason]:
+    """Up to three reasons; `claims` are the matches the item is said to answer (the first is why it was picked)."""
+    matches = list(claims)
     reasons = [_problem_reason(matches[0], snapshot, request, quoter)]
-    adds = _adds_reason(pick, picks, snapshot, request, quoter)
+    adds = _adds_reason(pick, picks, matches, snapshot, request, quoter)
     if adds is not None:
         reasons.append(adds)
     elif len(matches) > 1:
@@ -54,11 +55,11 @@ def _problem_reason(match: Match, snapshot: IndexSnapshot, request: ResolvedRequ
     return Reason(kind="problem", text=f'Addresses "{problem}" - see "{heading}".', evidence=Evidence(quote=quote, section=heading))
 
 
-def _adds_reason(pick: Pick, picks: Sequence[Pick], snapshot: IndexSnapshot, request: ResolvedRequest, quoter: Quoter) -> Reason | None:
+def _adds_reason(pick: Pick, picks: Sequence[Pick], matches: Sequence[Match], snapshot: IndexSnapshot, request: ResolvedRequest, quoter: Quoter) -> Reason | None:
     others = [p for p in picks if p is not pick]
     if not others:
         return None
-    for match in pick.candidate.matches:
+    for match in matches:
         if all(match.problem not in {m.problem for m in p.candidate.matches} for p in others):
             reason = _problem_reason(match, snapshot, request, quoter)
             problem = request.problems[match.problem]

@@ -14,7 +14,7 @@ from indexer.errors import InvalidRequestError
 from indexer.settings import Settings
 from indexer.store import IndexSnapshot, current_build, load_index
 from indexer.vocabulary import Vocabulary, load_vocabulary
-from recommender.candidates import ProblemResult, allowed_documents, find_candidates
+from recommender.candidates import Match, ProblemResult, allowed_documents, find_candidates
 from recommender.curator import Curation, Limits, Pick, curate
 from recommender.duplicates import Duplicates, document_vectors, near_duplicate_pairs
 from recommender.freetext import recognise
@@ -99,10 +99,15 @@ class Recommender:
             internal=meta.audience != "buyer",
             section=SectionRef(heading=section.heading or meta.title, heading_path=list(section.heading_path), reading_minutes=section.reading_minutes),
             reading_minutes=pick.minutes, item_reading_minutes=document.reading_minutes, score=round(pick.score, 4),
-            problems=[request.problems[m.problem] for m in sorted(pick.candidate.matches, key=lambda m: m.problem)],
+            problems=[request.problems[m.problem] for m in sorted(self._claims(pick), key=lambda m: m.problem)],
             roles=list(pick.candidate.fit.roles), stages=list(meta.stages),
-            reasons=reasons_for(pick, picks, snapshot=self.snapshot, request=request, quoter=quoter),
+            reasons=reasons_for(pick, picks, snapshot=self.snapshot, request=request, quoter=quoter, claims=self._claims(pick)),
         )
+
+    def _claims(self, pick: Pick) -> tuple[Match, ...]:
+        """The problems an item is said to address: the one it was picked for, and any other it answers as strongly as an answer must."""
+        first, *rest = pick.candidate.matches
+        return (first, *(m for m in rest if m.strength >= self.calibration.answers))
 
     def _gap(self, result: ProblemResult, request: ResolvedRequest) -> Gap | None:
         problem = request.problems[result.problem]
