@@ -64,9 +64,10 @@ class AnswerScorer:
         lengths = ends - starts
         if lengths.sum() == 0:
             return similarity, sentence
-        gather = np.concatenate([self.indices[s:e] for s, e in zip(starts, ends)])
-        sims = np.asarray(self.sentence_vectors[gather], dtype=np.float32) @ vector.astype(np.float32)
         owner = np.repeat(np.arange(len(rows)), lengths)
+        first_of_group = np.cumsum(lengths) - lengths
+        gather = self.indices[starts[owner] + np.arange(int(lengths.sum())) - first_of_group[owner]]
+        sims = np.asarray(self.sentence_vectors[gather], dtype=np.float32) @ vector.astype(np.float32)
         order = np.lexsort((-sims, owner))  # per piece, its best sentence first
         first = order[np.concatenate([[0], np.cumsum(lengths[lengths > 0])[:-1]])]
         has = lengths > 0

@@ -26,6 +26,7 @@ class Quoter:
 
     def __init__(self, snapshot: IndexSnapshot, problems: tuple[str, ...], vectors: np.ndarray) -> None:
         self.snapshot, self.problems, self.vectors = snapshot, problems, vectors
+        self._terms = [weighted_terms(snapshot.keyword, p) for p in problems]
 
     def quote(self, match: Match) -> str:
         rows = self.snapshot.sentences_of(match.piece)
@@ -42,21 +43,26 @@ class Quoter:
     def _scores(self, problem: int, rows: np.ndarray) -> np.ndarray:
         vectors = np.asarray(self.snapshot.sentence_vectors[rows], dtype=np.float32)
         similarity = vectors @ self.vectors[problem].astype(np.float32)
-        return similarity + TERMS * np.array([term_share(self.snapshot.keyword, self.problems[problem], self.snapshot.sentences[int(r)].text) for r in rows])
+        keyword, terms = self.snapshot.keyword, self._terms[problem]
+        return similarity + TERMS * np.array([term_share(terms, keyword.terms(self.snapshot.sentences[int(r)].text)) for r in rows])
 
     def _along(self, row: int, following: int) -> bool:
         first, second = self.snapshot.sentences[row], self.snapshot.sentences[following]
         return following == row + 1 and first.section == second.section and " / " not in second.text
 
 
-def term_share(keyword: KeywordIndex, problem: str, text: str) -> float:
-    """The IDF-weighted share of the problem's terms that `text` contains."""
-    terms = keyword.terms(problem)
-    weights = np.array([keyword.idf(t) for t in terms])
-    if not terms or weights.sum() == 0:
+def weighted_terms(keyword: KeywordIndex, problem: str) -> dict[str, float]:
+    """The problem's analysed terms and their IDF weights."""
+    return {t: keyword.idf(t) for t in keyword.terms(problem)}
+
+
+def term_share(terms: dict[str, float], found: list[str]) -> float:
+    """The IDF-weighted share of the problem's `terms` among the analysed terms `found` in a text."""
+    total = sum(terms.values())
+    if not total:
         return 0.0
-    present = set(keyword.terms(text))
-    return float(sum(w for t, w in zip(terms, weights) if t in present) / weights.sum())
+    present = set(found)
+    return sum(w for t, w in terms.items() if t in present) / total
 
 
 def clip(text: str) -> str:
