@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Sequence
 
-import faiss
 import numpy as np
 
 from indexer.embed import Embedder
@@ -93,6 +92,8 @@ class Retriever:
         index = self.snapshot.vectors
         params = None
         if allowed is not None:
+            import faiss
+
             if not allowed.any():
                 return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
             params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.flatnonzero(allowed).astype(np.int64)))  # type: ignore[call-arg]

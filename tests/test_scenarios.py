@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.embed import SentenceTransformerEmbedder
+from indexer.embed import Embedder
 from indexer.settings import Settings
 from recommender.scenarios import ScenarioReport, evaluate_scenarios, load_scenarios
 from recommender.service import Recommender
@@ -23,7 +23,7 @@ COVERAGE_FLOOR = 0.82  # measured 0.829 of covered problems addressed by the set
 
 
 @pytest.fixture(scope="module")
-def report(corpus_index: Path, embedder: SentenceTransformerEmbedder) -> ScenarioReport:
+def report(corpus_index: Path, embedder: Embedder) -> ScenarioReport:
     recommender = Recommender.open(Settings(index=corpus_index), embedder=embedder, today=lambda: TODAY)
     return evaluate_scenarios(recommender, load_scenarios(SCENARIOS), today=TODAY)
 

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 import typer
 from rich.table import Table
 
-from indexer.build import BuildOptions
-from indexer.embed import load_embedder
 from recommender.cli.app import app, err, out, settings_of, user_errors
 from recommender.cli.progress import TerminalProgress
-from recommender.evaluation import EvalReport, default_cache, evaluate
-from recommender.retriever import METHODS, Method
+
+if TYPE_CHECKING:
+    from recommender.evaluation import EvalReport
+    from recommender.retriever import Method
 
 
 @app.command("eval")
@@ -21,18 +22,23 @@ from recommender.retriever import METHODS, Method
 def eval_command(
     ctx: typer.Context,
     dataset: Path = typer.Option(..., "--dataset", help="Folder with corpus.jsonl, queries.jsonl and qrels/<split>.tsv (BEIR layout)."),
-    method: str = typer.Option("all", "--method", help="dense, keyword, hybrid or all."),
+    method: Literal["dense", "keyword", "hybrid", "all"] = typer.Option("all", "--method", help="dense, keyword, hybrid or all."),
     split: str = typer.Option("test", "--split", help="Which judgments to score: qrels/<split>.tsv."),
     cache: Path | None = typer.Option(None, "--cache", help="Where the corpus is written and indexed (default .recommender/eval/<dataset name>); reused while unchanged."),
     as_json: bool = typer.Option(False, "--json", help="Print only JSON on stdout (progress goes to stderr)."),
 ) -> None:
     """Index a test collection (or reuse its cached index) and report nDCG@10, Recall@100 and MRR@10 per method."""
-    methods = _methods(method)
+    from indexer.build import BuildOptions
+    from indexer.encoders import exports_of, indexing_encoder
+    from recommender.evaluation import default_cache, evaluate, metrics_available
+
+    metrics_available()
     settings = settings_of(ctx)
-    embedder = load_embedder(settings.model)
+    folder = cache or default_cache(dataset)
+    embedder = indexing_encoder(settings, exports=exports_of(settings, folder / "index"))
     build = BuildOptions(index=Path(), batch_size=settings.batch_size, overlap_tokens=settings.piece_overlap_tokens, keep_builds=settings.keep_builds)
     with TerminalProgress(err) as progress:
-        report = evaluate(dataset, embedder=embedder, cache=cache or default_cache(dataset), split=split, methods=methods, build=build, progress=progress)
+        report = evaluate(dataset, embedder=embedder, cache=folder, split=split, methods=_methods(method), build=build, progress=progress)
     if as_json:
         typer.echo(json.dumps(report.as_json(), indent=2))
     else:
@@ -40,12 +46,9 @@ def eval_command(
 
 
 def _methods(value: str) -> tuple[Method, ...]:
-    if value == "all":
-        return METHODS
-    for method in METHODS:
-        if value == method:
-            return (method,)
-    raise typer.BadParameter(f"'{value}' is not one of dense, keyword, hybrid, all", param_hint="--method")
+    from recommender.retriever import METHODS
+
+    return METHODS if value == "all" else tuple(m for m in METHODS if m == value)
 
 
 def _table(report: EvalReport) -> Table:
