@@ -1,4 +1,8 @@
-"""Requests from plain data, validated; this module imports no index, model or search library."""
+"""Requests from plain data: validated before anything heavy loads, so a bad request is refused at once.
+
+This module imports no index, model or search library: the CLI checks a request here before it
+opens the index, and the service uses the same functions.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from indexer.errors import InvalidRequestError
+from indexer.vocabulary import Vocabulary
 from recommender.models import RecommendationRequest
+from recommender.resolve import canonical
 
 
 def parse_request(data: dict[str, Any]) -> RecommendationRequest:
@@ -17,6 +23,14 @@ def parse_request(data: dict[str, Any]) -> RecommendationRequest:
     except ValidationError as exc:
         error = exc.errors()[0]
         raise InvalidRequestError(_describe(error, data), hint=_HINTS.get(str(error["loc"][0]), ""), field=".".join(map(str, error["loc"]))) from exc
+
+
+def check_vocabulary(request: RecommendationRequest, vocabulary: Vocabulary) -> None:
+    """Refuse an unknown stage, role or industry (with the closest known spelling) before the index is opened."""
+    canonical(request.stage, vocabulary.stages, "stage")
+    for role in request.roles:
+        canonical(role, vocabulary.roles, "roles")
+    canonical(request.industry, vocabulary.industries, "industry")
 
 
 _HINTS = {
