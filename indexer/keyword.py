@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -11,6 +12,9 @@ from typing import Any, Sequence
 
 import numpy as np
 import Stemmer
+
+
+_WORD = re.compile(r"(?u)\b\w\w+\b")  # bm25s.tokenize's default pattern (scikit-learn's CountVectorizer)
 
 
 @functools.cache
@@ -51,6 +55,7 @@ class KeywordIndex:
         self._retriever = retriever
         self.config = config
         self._stemmer = Stemmer.Stemmer(config.stemmer) if config.stemmer else None
+        self._stopwords = frozenset(_bm25s().tokenization._infer_stopwords(config.stopwords)) if config.stopwords else frozenset()
 
     @classmethod
     def build(cls, texts: Sequence[str], config: KeywordConfig) -> "KeywordIndex":
@@ -69,7 +74,7 @@ class KeywordIndex:
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every piece for `query` (zeros where no query term occurs)."""
-        tokens = _bm25s().tokenize([query], stemmer=self._stemmer, stopwords=self.config.stopwords, return_ids=False, show_progress=False)[0]
+        tokens = self.analyse(query)
         if not tokens:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._retriever.get_scores(tokens), dtype=np.float32)
@@ -78,9 +83,18 @@ class KeywordIndex:
     def size(self) -> int:
         return int(self._retriever.scores["num_docs"])
 
+    def analyse(self, text: str) -> list[str]:
+        """`text` as `bm25s.tokenize` analysed the pieces: lowercased words of 2+ characters, no stop words, stemmed.
+
+        The same steps without bm25s's per-call set-up (progress bars, vocabulary ids), which cost more than the
+        analysis itself for one sentence; tests/test_keyword.py checks both agree on the whole sample corpus.
+        """
+        words = [w for w in _WORD.findall(text.lower()) if w not in self._stopwords]
+        return list(self._stemmer.stemWords(words)) if self._stemmer is not None else words
+
     def terms(self, text: str) -> list[str]:
         """The analysed terms of `text` (lowercased, stemmed, no stop words), as the index sees them."""
-        return list(dict.fromkeys(_bm25s().tokenize([text], stemmer=self._stemmer, stopwords=self.config.stopwords, return_ids=False, show_progress=False)[0]))
+        return list(dict.fromkeys(self.analyse(text)))
 
     def idf(self, term: str) -> float:
         """BM25 inverse document frequency over pieces; a term the library never uses gets the highest."""
@@ -94,8 +108,14 @@ class KeywordIndex:
         weights = np.array([self.idf(t) for t in terms])
         if not terms or weights.sum() == 0:
             return np.zeros(len(rows))
-        found = np.array([np.isin(rows, self._rows(t)) for t in terms], dtype=np.float64)
+        found = np.array([self._holds(t)[rows] for t in terms], dtype=np.float64)
         return (weights @ found) / weights.sum()
+
+    def _holds(self, term: str) -> np.ndarray:
+        """A mask over all pieces: True where the piece contains `term`."""
+        mask = np.zeros(self.size, dtype=bool)
+        mask[self._rows(term)] = True
+        return mask
 
     def _rows(self, term: str) -> np.ndarray:
         column = self._retriever.vocab_dict.get(term)
