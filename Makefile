@@ -1,6 +1,7 @@
 # Two commands set up everything: `make demo` and `make test`.
 # Each creates .venv when it is missing and installs the CPU build of torch before the project,
 # so pip never pulls a multi-GB CUDA build. Re-running skips the install (stamp file).
+# `make serve-venv` checks the light install: a torch-free venv with '.[serve]' answers from a built index.
 
 PYTHON ?= python3
 VENV := .venv
@@ -10,7 +11,7 @@ TORCH := torch==2.13.0
 
 EXTRAS := index,eval,serve,test
 
-.PHONY: demo test bench install clean
+.PHONY: demo test bench serve-venv install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +33,9 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
+
+serve-venv: $(STAMP)
+	$(BIN)/python -m benchmarks.serve_venv
 
 clean:
 	rm -rf $(VENV) .recommender
