@@ -80,8 +80,12 @@ class SentenceTransformerEmbedder(Embedder):
     def __init__(self, path: Path, *, name: str | None = None, threads: int | None = None) -> None:
         os.environ["HF_HUB_OFFLINE"] = "1"
         os.environ["TRANSFORMERS_OFFLINE"] = "1"
-        import torch
-        from sentence_transformers import SentenceTransformer
+        try:
+            import torch
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise ModelLoadError("the torch runtime needs torch and sentence-transformers, which are not installed",
+                                 hint="Install the indexing extra: pip install 'buyer-content-recommender[index]' (make install does it), or use RECOMMENDER_RUNTIME=onnx.") from exc
 
         if threads is not None:
             torch.set_num_threads(threads)  # process-wide in torch: the caller chose it for the whole process
