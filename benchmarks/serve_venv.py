@@ -8,7 +8,7 @@
 4. runs `recommender recommend ... --json` from that venv against the index (wall time and peak
    memory of the process), then starts `recommender serve` and sends one recommendation over HTTP
    to 127.0.0.1;
-5. reports the size of both venvs (`du -sm`) and writes benchmarks/results/serve_venv.json.
+5. reports the size of both venvs (`du -sm`) and writes benchmarks/results/venv.json.
 The goal for the serving venv is at most 400 MB on disk.
 """
 
@@ -37,7 +37,7 @@ from indexer.vocabulary import Vocabulary
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_VENV = Path(".recommender/serve-venv")
 BENCH_INDEX = Path(".recommender/bench/corpus-index")
-OUT = Path("benchmarks/results/serve_venv.json")
+OUT = Path("benchmarks/results/venv.json")
 GOAL_MB = 400
 NOT_THERE = ("torch", "sentence_transformers", "transformers", "ranx", "numba")
 
