@@ -1,6 +1,7 @@
 # Two commands set up everything: `make demo` and `make test`.
 # Each creates .venv when it is missing and installs the CPU build of torch before the project,
 # so pip never pulls a multi-GB CUDA build. Re-running skips the install (stamp file).
+# `make serve-venv` checks the light install: a torch-free venv with '.[serve]' answers from a built index.
 
 PYTHON ?= python3
 VENV := .venv
@@ -8,7 +9,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TORCH := torch==2.13.0
 
-.PHONY: demo test bench eval install clean
+EXTRAS := index,eval,serve,test
+
+.PHONY: demo test bench serve-venv install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +19,7 @@ $(BIN)/python:
 
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet $(TORCH)
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[$(EXTRAS)]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -30,6 +33,9 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
+
+serve-venv: $(STAMP)
+	$(BIN)/python -m benchmarks.serve_venv
 
 clean:
 	rm -rf $(VENV) .recommender

@@ -38,7 +38,8 @@ from rich.table import Table
 
 from indexer.build import BuildOptions, build_index
 from indexer.calibration import MAD_TO_SIGMA, unrelated_problems
-from indexer.embed import Embedder, load_embedder
+from indexer.embed import Embedder
+from indexer.encoders import indexing_encoder
 from indexer.settings import Settings
 from indexer.vocabulary import Vocabulary
 from recommender.candidates import PER_PROBLEM, allowed_documents
@@ -89,6 +90,11 @@ class Labelled:
     scenario: str
     answerable: bool
     parts: Parts
+
+
+def default_encoder() -> Embedder:
+    """The encoder users index with (ONNX Runtime, fp32: the same vectors as the model on torch), exported once."""
+    return indexing_encoder(Settings(), exports=ROOT / ".recommender" / "calibration" / "exports")
 
 
 def index_of(library: Library, embedder: Embedder) -> Path:
@@ -197,7 +203,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "gap_calibration.json")
     args = parser.parse_args()
-    embedder = load_embedder(None)
+    embedder = default_encoder()
     items: list[Labelled] = []
     banks: dict[str, list[Parts]] = {}
     for library in LIBRARIES:

@@ -10,7 +10,7 @@ the same run: embedding the request's problems and one FAISS search per problem
 alternating which goes first, so both see the same machine; at concurrency 8, 8 clients share the
 same number of requests. Every level is bounded in requests and in seconds. Reported: p50 and p99
 latency, requests per second, and p50 / floor p50 (the goal: within 1.5 at concurrency 1).
-Tokenizer parallelism and torch threads are set here as `recommender serve` sets them.
+The floor embeds with the index's own encoder on one thread, as `recommender serve` does.
 """
 
 from __future__ import annotations
@@ -31,15 +31,10 @@ from typing import Any
 
 import httpx
 import numpy as np
-import torch
 
-from benchmarks.query_bench import SCENARIOS, floor, requests_from
-from indexer.build import BuildOptions, build_index
-from indexer.embed import load_embedder
+from benchmarks.query_bench import SCENARIOS, floor, prepare_index, requests_from
 from indexer.settings import Settings
-from indexer.vocabulary import Vocabulary
 from recommender.api.keys import new_key
-from recommender.api.settings import ServerSettings
 from recommender.service import Recommender
 
 HOST = "127.0.0.1"
@@ -57,13 +52,11 @@ class Level:
 
 
 def open_index(index: Path) -> Recommender:
-    embedder = load_embedder(None)
-    build_index([Path("corpus")], options=BuildOptions(index=index), embedder=embedder, vocabulary=Vocabulary())
-    return Recommender.open(Settings(index=index), embedder=embedder)
+    prepare_index(index)
+    return Recommender.open(Settings(index=index))  # the index's own encoder, on one thread, as the server loads it
 
 
 def floor_step(recommender: Recommender) -> Callable[[dict[str, Any]], None]:
-    torch.set_num_threads(ServerSettings().api_torch_threads)  # as `recommender serve` does
     embedder, k = recommender.retriever.embedder, recommender.retriever.fusion.candidates
     return lambda body: floor(recommender, embedder, body["problems"], k)
 

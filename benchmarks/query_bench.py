@@ -1,7 +1,8 @@
 """Query: in-process `Recommender.recommend` latency next to its floor, in the same run.
 
 The requests are the 51 labelled buyer scenarios (tests/data/scenarios.yaml: 1-3 problems, stage,
-roles, industry) over the sample corpus, indexed with the real bundled model. The floor is what
+roles, industry) over the sample corpus, indexed with the default encoder and answered as a user's
+process answers them: `Recommender.open` with the encoder the index carries. The floor is what
 no recommendation can avoid: embedding the request's problems (one batch, as the service does;
 for one problem that is `embed_query`) and one FAISS search of the snapshot per problem, for as
 many pieces as the retriever takes. Each round times every request both ways, alternating which
@@ -18,7 +19,8 @@ from typing import Callable, Sequence
 import numpy as np
 
 from indexer.build import BuildOptions, build_index
-from indexer.embed import Embedder, load_embedder
+from indexer.embed import Embedder
+from indexer.encoders import exports_of, indexing_encoder
 from indexer.settings import Settings
 from indexer.vocabulary import Vocabulary
 from recommender.models import RecommendationRequest
@@ -53,10 +55,16 @@ def floor(recommender: Recommender, embedder: Embedder, problems: Sequence[str],
         index.search(np.ascontiguousarray(vector[None, :], dtype=np.float32), min(k, index.ntotal))
 
 
+def prepare_index(index: Path, *, corpus: Path = Path("corpus")) -> None:
+    """The corpus indexed with the default encoder (incrementally: unchanged text is not embedded again)."""
+    settings = Settings(index=index)
+    build_index([corpus], options=BuildOptions(index=index), embedder=indexing_encoder(settings, exports=exports_of(settings)), vocabulary=Vocabulary())
+
+
 def measure(index: Path, *, corpus: Path = Path("corpus"), rounds: int = 5, log: Callable[[str], None] = print) -> QueryResult:
-    embedder = load_embedder(None)
-    build_index([corpus], options=BuildOptions(index=index), embedder=embedder, vocabulary=Vocabulary())
-    recommender = Recommender.open(Settings(index=index), embedder=embedder)
+    prepare_index(index, corpus=corpus)
+    recommender = Recommender.open(Settings(index=index))
+    embedder = recommender.retriever.embedder
     requests = requests_from(SCENARIOS)
     k = recommender.retriever.fusion.candidates  # pieces the hybrid search takes from FAISS per problem
     steps: list[tuple[str, Callable[[RecommendationRequest], object]]] = [

@@ -1,15 +1,20 @@
 """Speed benchmarks, one entry point: `make bench` = `python -m benchmarks.run`.
 
-    python -m benchmarks.run [--only index,query,scale,coldstart] [--rounds N] [--sizes 10000,100000,1000000]
+    python -m benchmarks.run [--only index,query,coldstart,load,quality,venv,scale] [--rounds N] [--sizes 10000,100000,1000000]
 
 Parts (each prints a table and writes benchmarks/results/<part>.json, with the machine it ran on):
-- index: pieces per second of a full build next to the bare model encode of the same texts
+- index: pieces per second of a full build next to the bare encode of the same texts
   (benchmarks/index_bench.py);
 - query: in-process `recommend` p50/p99 next to its floor, embedding plus vector search
   (benchmarks/query_bench.py);
+- coldstart: wall time and peak memory of one `recommender recommend` process, and of refusals
+  (benchmarks/coldstart_bench.py);
+- load: the HTTP API at concurrency 1 and 8 next to its floor (benchmarks/load_bench.py);
+- quality: the ONNX encoder against torch - cosine, SciFact nDCG@10, labelled gaps
+  (benchmarks/quality_bench.py; slow the first time: it indexes SciFact per precision);
+- venv: a torch-free '.[serve]' venv answers from a built index; venv sizes (benchmarks/serve_venv.py);
 - scale: exact against approximate vector search on synthetic libraries up to 1M pieces
-  (benchmarks/scale_bench.py);
-- coldstart: wall time of one `recommender recommend` process (benchmarks/coldstart_bench.py).
+  (benchmarks/scale_bench.py; about half an hour at 1M).
 All figures are medians over rounds; where two things are compared they run interleaved.
 """
 
@@ -22,16 +27,17 @@ import os
 import platform
 import sys
 from dataclasses import asdict
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Sequence
 
 from rich.console import Console
 from rich.table import Table
 
-from benchmarks import coldstart_bench, index_bench, query_bench, scale_bench
+from benchmarks import coldstart_bench, index_bench, load_bench, quality_bench, query_bench, scale_bench, serve_venv
 from indexer.build import BuildOptions
 
-PARTS = ("index", "query", "scale", "coldstart")
+PARTS = ("index", "query", "coldstart", "load", "quality", "venv", "scale")
 RESULTS = Path("benchmarks/results")
 BENCH_INDEX = Path(".recommender/bench/corpus-index")
 REAL_INDEX = Path(".recommender/eval/scifact/index")  # built by `recommender eval --dataset ../shared/evaldata/scifact`
@@ -39,13 +45,19 @@ REAL_INDEX = Path(".recommender/eval/scifact/index")  # built by `recommender ev
 
 def machine() -> dict[str, Any]:
     import faiss
-    import torch
 
     cpu = next((line.split(":", 1)[1].strip() for line in _lines("/proc/cpuinfo") if line.startswith("model name")), platform.processor())
     memory = next((int(line.split()[1]) // 1024 for line in _lines("/proc/meminfo") if line.startswith("MemTotal")), 0)
     return {"cpu": cpu, "logical_cpus": os.cpu_count(), "memory_mb": memory, "os": platform.platform(), "python": platform.python_version(),
-            "torch": torch.__version__, "torch_threads": torch.get_num_threads(), "faiss": faiss.__version__, "faiss_threads": faiss.omp_get_max_threads(),
+            "onnxruntime": _version("onnxruntime"), "torch": _version("torch"), "faiss": faiss.__version__, "faiss_threads": faiss.omp_get_max_threads(),
             "load_average_at_start": [round(x, 2) for x in os.getloadavg()]}
+
+
+def _version(package: str) -> str | None:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return None
 
 
 def _lines(path: str) -> list[str]:
@@ -100,9 +112,32 @@ def run_coldstart(console: Console, rounds: int) -> dict[str, Any]:
     table = Table(title=f"Cold start: one process, start to answer, median of {rounds} rounds")
     table.add_column("process")
     table.add_column("seconds", justify="right")
-    table.add_row("python -c pass", f"{result['interpreter_s']:.2f}")
-    table.add_row('python -c "import recommender.cli"', f"{result['imports_s']:.2f}")
-    table.add_row("recommender recommend --problem ... --json", f"{result['recommend_s']:.2f}")
+    table.add_column("peak MiB", justify="right")
+    peak = {name: sorted(values)[len(values) // 2] for name, values in result["peak_mib"].items()}
+    table.add_row("python -c pass", f"{result['interpreter_s']:.2f}", f"{peak['interpreter']:.0f}")
+    table.add_row('python -c "import recommender.cli"', f"{result['imports_s']:.2f}", f"{peak['imports']:.0f}")
+    table.add_row("the encoder alone: load the index's encoder, embed the query", f"{result['encoder_only_s']:.2f}", f"{peak['encoder_only']:.0f}")
+    table.add_row("recommender recommend --problem ... --json", f"{result['recommend_s']:.2f}", f"{peak['recommend']:.0f}")
+    table.add_row("refused: --stage evalution (did you mean 'evaluation'?)", f"{result['bad_stage_s']:.2f}", f"{peak['bad_stage']:.0f}")
+    table.add_row("refused: no index at --index", f"{result['missing_index_s']:.2f}", f"{peak['missing_index']:.0f}")
+    console.print(table)
+    return result
+
+
+def run_load(console: Console, requests: int) -> dict[str, Any]:
+    return load_bench.main(["--requests", str(requests)])
+
+
+def run_quality(console: Console, dataset: Path) -> dict[str, Any]:
+    result = quality_bench.run(dataset, log=console.print)
+    table = Table(title=f"ONNX quality gate: against sentence-transformers on torch (gates: nDCG@10 >= {quality_bench.NDCG_GATE}, mean cosine >= {quality_bench.COSINE_GATE})")
+    for column in ("precision", "mean cosine", "min cosine", "SciFact hybrid nDCG@10", "missed gaps", "false gaps", "scenario nDCG@5"):
+        table.add_column(column, justify="left" if column == "precision" else "right")
+    table.add_row("torch fp32 (reference)", "1", "1", f"{quality_bench.TORCH_NDCG:.4f}", "0", "12", "0.532")
+    for precision, row in result["precisions"].items():
+        name = precision + (" (default)" if precision == result["default_precision"] else "")
+        table.add_row(f"onnx {name}", f"{row['cosine']['mean']:.4f}", f"{row['cosine']['min']:.4f}", f"{row['scifact']['ndcg@10']:.4f}",
+                      str(row["scenarios"]["missed_gaps"]), str(row["scenarios"]["false_gaps"]), f"{row['scenarios']['ndcg@5']:.3f}")
     console.print(table)
     return result
 
@@ -114,6 +149,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--sizes", default="10000,100000,1000000", help="synthetic library sizes for the scale part")
     parser.add_argument("--hnsw-budget", type=float, default=3600.0, help="give up an HNSW build projected to take longer (seconds)")
     parser.add_argument("--real-index", type=Path, default=REAL_INDEX, help=f"also measure on the vectors of this index (default {REAL_INDEX}, when it exists)")
+    parser.add_argument("--requests", type=int, default=150, help="requests per concurrency level of the load part")
+    parser.add_argument("--dataset", type=Path, default=Path("../shared/evaldata/scifact"), help="BEIR collection of the quality part")
     args = parser.parse_args(argv)
     parts = [p.strip() for p in args.only.split(",") if p.strip()]
     unknown = set(parts) - set(PARTS)
@@ -131,6 +168,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         elif part == "scale":
             real = args.real_index if args.real_index is not None and (args.real_index / "current").exists() else None
             result = run_scale(console, args.rounds, [int(s) for s in args.sizes.split(",")], args.hnsw_budget, real)
+        elif part == "load":
+            result = run_load(console, args.requests)
+        elif part == "quality":
+            result = run_quality(console, args.dataset)
+        elif part == "venv":
+            result = serve_venv.main([])
         else:
             result = run_coldstart(console, args.rounds)
         info["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]

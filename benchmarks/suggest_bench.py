@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import json
 
-from benchmarks.calibrate_gaps import LIBRARIES, ROOT, TODAY, index_of
-from indexer.embed import load_embedder
+from benchmarks.calibrate_gaps import LIBRARIES, ROOT, TODAY, default_encoder, index_of
 from indexer.settings import Settings
 from recommender.audit.suggest import suggest_for
 from recommender.duplicates import document_vectors
@@ -21,7 +20,7 @@ CONFIDENCE = (0.0, 0.5, 0.7)
 
 
 def main() -> None:
-    embedder = load_embedder(None)
+    embedder = default_encoder()
     library = LIBRARIES[0]
     recommender = Recommender.open(Settings(index=index_of(library, embedder)), embedder=embedder, today=lambda: TODAY)
     snapshot = recommender.snapshot

@@ -19,8 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 import recommender.candidates as candidates
-from benchmarks.calibrate_gaps import LIBRARIES, ROOT, TODAY, index_of
-from indexer.embed import load_embedder
+from benchmarks.calibrate_gaps import LIBRARIES, ROOT, TODAY, default_encoder, index_of
 from indexer.settings import Settings
 from recommender.scenario_eval import report, run_scenarios
 from recommender.scenarios import load_scenarios, resolve_ids
@@ -34,7 +33,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "curation_tuning.json")
     args = parser.parse_args()
-    embedder = load_embedder(None)
+    embedder = default_encoder()
     scores: dict[str, dict[Setting, float]] = {}
     for library in LIBRARIES:
         recommender = Recommender.open(Settings(index=index_of(library, embedder)), embedder=embedder, today=lambda: TODAY)

@@ -19,7 +19,7 @@ from indexer.answers import AnswerScorer
 from indexer.cache import EmbeddingCache, text_hash
 from indexer.calibration import calibrate
 from indexer.chunk import Budget, chunk_section
-from indexer.documents import Document, discover, read_document, reading_minutes
+from indexer.documents import Document, SourceFile, discover, read_document, reading_minutes
 from indexer.embed import Embedder
 from indexer.errors import RecommenderError, StrictModeError
 from indexer.issues import FileIssue, Severity
@@ -116,7 +116,7 @@ def build_index(paths: Sequence[Path], *, options: BuildOptions, embedder: Embed
         sink.advance(1)
         sink.phase("writing index", 1)
         manifest = _manifest(build_id, content, embedder, options, paths, kind_of(vector_index)) | {"calibration": calibration.model_dump()}
-        build = write_build(root, build_id, content, vectors=vector_index, keyword=keyword, sentence_vectors=sentence_vectors, manifest=manifest)
+        build = write_build(root, build_id, content, vectors=vector_index, keyword=keyword, sentence_vectors=sentence_vectors, manifest=manifest, encoder=embedder.folder)
         publish(root, build, keep=options.keep_builds)
         sink.advance(1)
     embedded = (len({text_hash(t) for t in texts} & missing), len({text_hash(t) for t in sentence_texts} & missing))
@@ -133,10 +133,22 @@ def _build_lock(root: Path) -> Iterator[None]:
         yield
 
 
-def _read_all(paths: Sequence[Path], vocabulary: Vocabulary, sink: Progress) -> tuple[list[Document], list[FileIssue]]:
+def check_sources(paths: Sequence[Path]) -> None:
+    """Refuse at once when `paths` hold no markdown file at all, before an encoder is loaded."""
+    _discovered(paths)
+
+
+def _discovered(paths: Sequence[Path]) -> tuple[list[SourceFile], list[FileIssue]]:
     files, issues = discover(paths)
     if not files and not issues:
         raise RecommenderError(f"no markdown (.md) files under {', '.join(map(str, paths))}", hint="Point 'recommender index' at the folder that holds your content.")
+    if not files:
+        raise RecommenderError(f"no file could be indexed; the previous index (if any) is unchanged:{_listing(issues)}", hint="Fix the problems listed above.")
+    return files, issues
+
+
+def _read_all(paths: Sequence[Path], vocabulary: Vocabulary, sink: Progress) -> tuple[list[Document], list[FileIssue]]:
+    files, issues = _discovered(paths)
     sink.phase("reading", len(files))
     documents: list[Document] = []
     seen: dict[str, str] = {}
@@ -200,7 +212,7 @@ def _prefix(document: Document, heading_path: tuple[str, ...]) -> str:
 
 def _embed_cached(texts: Sequence[str], embedder: Embedder, root: Path, batch_size: int, sink: Progress) -> tuple[np.ndarray, set[str]]:
     """Vectors of `texts` in order, and the hashes of the texts that had to be embedded (not cached)."""
-    cache = EmbeddingCache(root / "cache" / "embeddings.sqlite", model_id=embedder.model_id, dimension=embedder.dimension)
+    cache = EmbeddingCache(root / "cache" / "embeddings.sqlite", model_id=embedder.encoder_id, dimension=embedder.dimension)
     try:
         hashes = [text_hash(t) for t in texts]
         known = cache.get_many(hashes)
@@ -224,6 +236,7 @@ def _manifest(build_id: str, content: BuildContent, embedder: Embedder, options:
         "build_id": build_id,
         "built_at": dt.datetime.now(dt.timezone.utc).isoformat(),
         "model": {"id": embedder.model_id, "dimension": embedder.dimension, "max_tokens": embedder.max_tokens},
+        "encoder": embedder.encoder_info.model_dump(),
         "counts": {"documents": len(content.documents), "sections": len(content.sections), "pieces": len(content.pieces),
                    "buyer_documents": sum(d.meta.audience == "buyer" for d in content.documents)},
         "vector_index": vector_kind,

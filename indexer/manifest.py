@@ -23,6 +23,24 @@ class ModelInfo(BaseModel):
     max_tokens: int
 
 
+class EncoderInfo(BaseModel):
+    """What computed the vectors: a query must be embedded by the same runtime, precision and export."""
+
+    model_config = ConfigDict(frozen=True)
+
+    runtime: str = "torch"  # an index without this record was built before runtimes existed: by torch
+    precision: str = "fp32"
+    fingerprint: str = ""  # of the exported encoder files (onnx) or of the model folder (torch)
+    folder: str | None = None  # the build's copy of the encoder (onnx), so a query needs nothing else
+
+    def describe(self) -> str:
+        return f"{self.runtime} {self.precision} encoder" + (f" {self.fingerprint}" if self.fingerprint else "")
+
+    def differs_from(self, other: EncoderInfo) -> bool:
+        fingerprints_differ = bool(self.fingerprint and other.fingerprint and self.fingerprint != other.fingerprint)
+        return self.runtime != other.runtime or self.precision != other.precision or fingerprints_differ
+
+
 class Counts(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -39,6 +57,7 @@ class Manifest(BaseModel):
     build_id: str
     built_at: dt.datetime
     model: ModelInfo
+    encoder: EncoderInfo = EncoderInfo()
     counts: Counts
     vector_index: str
     keyword: dict[str, Any]

@@ -10,13 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import PurePosixPath
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from indexer.issues import FileIssue
-from indexer.parse import ParsedDocument
 from indexer.vocabulary import TYPES, Facet, Vocabulary, slug
+
+if TYPE_CHECKING:
+    from indexer.parse import ParsedDocument  # markdown-it is for indexing; reading an index needs only ContentMeta
 
 Audience = Literal["buyer", "internal"]
 _ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")

@@ -1,12 +1,14 @@
 """The index on disk: a folder of plain files with a manifest, published atomically.
 
     <root>/current -> builds/<build-id>     symlink, switched with one rename
-    <root>/builds/<build-id>/manifest.json  format, model, counts, build time, sha256 of each file
+    <root>/builds/<build-id>/manifest.json  format, model, encoder, counts, build time, sha256 of each file
                             content.sqlite  documents, sections, pieces, build issues
                             vectors.faiss   one vector per piece (row = piece index)
                             keyword/        bm25s index over the same pieces
                             sentences.npy   one vector per sentence (float16; row = sentence row)
-    <root>/cache/embeddings.sqlite          embeddings by model and text hash
+                            encoder/        the ONNX encoder that made the vectors (onnx builds), which answers queries
+    <root>/cache/embeddings.sqlite          embeddings by encoder and text hash
+    <root>/cache/encoders/<fingerprint>/    ONNX exports, made once and reused by the next build
 
 A build is written to `builds/<id>.partial`, renamed to `builds/<id>` and then `current` is
 switched to it with `os.replace`, which is atomic: a crash at any moment leaves the previous
@@ -21,17 +23,19 @@ import shutil
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
-import faiss
 import numpy as np
 
 from indexer.errors import IndexCorruptError, IndexMissingError, ModelMismatchError
 from indexer.issues import FileIssue, Severity
 from indexer.keyword import KeywordConfig, KeywordIndex
-from indexer.manifest import FORMAT_VERSION, MANIFEST, Manifest, checksums, sha256_file
+from indexer.manifest import FORMAT_VERSION, MANIFEST, EncoderInfo, Manifest, checksums, sha256_file
 from indexer.metadata import ContentMeta
 from indexer.vectors import load_vector_index, save_vector_index
+
+if TYPE_CHECKING:
+    import faiss
 
 CURRENT = "current"
 BUILDS = "builds"
@@ -39,6 +43,7 @@ CONTENT = "content.sqlite"
 VECTORS = "vectors.faiss"
 KEYWORD = "keyword"
 SENTENCE_VECTORS = "sentences.npy"
+ENCODER = "encoder"
 REBUILD_HINT = "Rebuild it with 'recommender index PATH --index {root}'."
 
 
@@ -146,8 +151,12 @@ CREATE TABLE sentences (row INTEGER PRIMARY KEY, section INTEGER NOT NULL, first
 """
 
 
-def write_build(root: Path, build_id: str, content: BuildContent, *, vectors: faiss.Index, keyword: KeywordIndex, sentence_vectors: np.ndarray, manifest: dict) -> Path:
-    """Write a complete build aside (`builds/<id>.partial`), then rename it into place."""
+def write_build(root: Path, build_id: str, content: BuildContent, *, vectors: faiss.Index, keyword: KeywordIndex, sentence_vectors: np.ndarray,
+                manifest: dict, encoder: Path | None = None) -> Path:
+    """Write a complete build aside (`builds/<id>.partial`), then rename it into place.
+
+    `encoder`: a folder of encoder files the build carries (copied, or hard-linked when it can be).
+    """
     partial = root / BUILDS / f"{build_id}.partial"
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
@@ -155,6 +164,8 @@ def write_build(root: Path, build_id: str, content: BuildContent, *, vectors: fa
     save_vector_index(vectors, partial / VECTORS)
     keyword.save(partial / KEYWORD)
     np.save(partial / SENTENCE_VECTORS, np.asarray(sentence_vectors, dtype=np.float16), allow_pickle=False)
+    if encoder is not None:
+        shutil.copytree(encoder, partial / ENCODER, copy_function=_link_or_copy)
     manifest = {**manifest, "files": checksums(partial)}
     Manifest.model_validate(manifest)
     (partial / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
@@ -163,6 +174,14 @@ def write_build(root: Path, build_id: str, content: BuildContent, *, vectors: fa
     os.rename(partial, final)
     _fsync_dir(final.parent)
     return final
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    """A hard link shares the cached export's blocks (it is never written again); a copy where links cannot be made."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
 
 
 def publish(root: Path, build: Path, *, keep: int = 2) -> None:
@@ -219,24 +238,27 @@ def read_manifest(build: Path, root: Path) -> Manifest:
         raise IndexCorruptError(f"the index at {root} has a missing or unreadable manifest ({exc.__class__.__name__})", hint=REBUILD_HINT.format(root=root)) from exc
 
 
-def verify(build: Path, manifest: Manifest, root: Path, *, model_id: str | None) -> None:
-    """Refuse another format, another model, or any file whose checksum differs."""
+def verify(build: Path, manifest: Manifest, root: Path, *, model_id: str | None, encoder: EncoderInfo | None = None) -> None:
+    """Refuse another format, another model or encoder, or any file whose checksum differs."""
     hint = REBUILD_HINT.format(root=root)
     if manifest.format_version != FORMAT_VERSION:
         raise IndexCorruptError(f"the index at {root} has format version {manifest.format_version}; this version reads {FORMAT_VERSION}", hint=hint)
     if model_id is not None and manifest.model.id != model_id:
         raise ModelMismatchError(f"the index at {root} was built with model '{manifest.model.id}', but the configured model is '{model_id}'", hint=hint + " Or configure the model it was built with.")
+    if encoder is not None and manifest.encoder.differs_from(encoder):
+        raise ModelMismatchError(f"the index at {root} was built with the {manifest.encoder.describe()}, but the query encoder is the {encoder.describe()}",
+                                 hint=hint + " Or answer with the encoder it was built with (leave RECOMMENDER_RUNTIME and RECOMMENDER_PRECISION unset to follow the index).")
     for name, expected in manifest.files.items():
         path = build / name
         if not path.is_file() or sha256_file(path) != expected:
             raise IndexCorruptError(f"the index at {root} is damaged: {name} is missing or does not match its checksum", hint=hint)
 
 
-def load_index(root: Path, *, model_id: str | None) -> IndexSnapshot:
+def load_index(root: Path, *, model_id: str | None, encoder: EncoderInfo | None = None) -> IndexSnapshot:
     """Load and verify the published build under `root`."""
     build = current_build(root)
     manifest = read_manifest(build, root)
-    verify(build, manifest, root, model_id=model_id)
+    verify(build, manifest, root, model_id=model_id, encoder=encoder)
     try:
         return _load_verified(build, manifest)
     except Exception as exc:  # a checksum-valid file that still fails to load is damage too

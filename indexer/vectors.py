@@ -9,9 +9,12 @@ against exact search.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import faiss
 import numpy as np
+
+if TYPE_CHECKING:
+    import faiss  # imported where it is used, so that importing this module stays cheap
 
 HNSW_THRESHOLD = 200_000
 HNSW_M = 32
@@ -20,6 +23,8 @@ HNSW_EF_SEARCH = 128
 
 
 def build_vector_index(vectors: np.ndarray, *, hnsw_threshold: int = HNSW_THRESHOLD) -> faiss.Index:
+    import faiss
+
     dimension = vectors.shape[1]
     index: faiss.Index
     if len(vectors) >= hnsw_threshold:
@@ -41,14 +46,20 @@ def all_vectors(index: faiss.Index) -> np.ndarray:
 
 
 def kind_of(index: faiss.Index) -> str:
+    import faiss
+
     return "hnsw" if isinstance(index, faiss.IndexHNSWFlat) else "flat-ip"
 
 
 def save_vector_index(index: faiss.Index, path: Path) -> None:
+    import faiss
+
     faiss.write_index(index, str(path))
 
 
 def load_vector_index(path: Path) -> faiss.Index:
+    import faiss
+
     index = faiss.read_index(str(path))
     if isinstance(index, faiss.IndexHNSWFlat):
         index.hnsw.efSearch = HNSW_EF_SEARCH

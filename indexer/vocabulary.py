@@ -11,6 +11,7 @@ mapping with a YAML file:
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -135,6 +136,11 @@ class Facet:
             out[alias] = target
             out[alias.replace("-", " ")] = target
         return out
+
+    def suggest(self, value: str) -> str | None:
+        """The accepted spelling closest to a misspelt `value` ('evalution' -> 'evaluation'), or None."""
+        close = difflib.get_close_matches(slug(value), sorted({slug(s) for s in self.spellings()}), n=1, cutoff=0.75)
+        return close[0] if close else None
 
     def describe(self) -> str:
         """A line listing the valid values and aliases, for error messages."""

@@ -20,14 +20,16 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from pydantic import BaseModel
 
-from indexer.build import Progress
 from indexer.errors import InvalidRequestError, RecommenderError
 from recommender.models import Recommendation
 from recommender.service import Recommender, parse_request
+
+if TYPE_CHECKING:
+    from indexer.build import Progress  # the protocol only: importing the builder would bring markdown-it into every command
 
 log = logging.getLogger(__name__)
 RequestId = str | int

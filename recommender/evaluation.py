@@ -14,6 +14,7 @@ Metrics are computed by ranx: nDCG@10 (linear gain, as trec_eval), Recall@100 an
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import logging
 import re
@@ -203,7 +204,7 @@ def prepare_index(collection: TestCollection, *, cache: Path, embedder: Embedder
     root = cache / "index"
     options = replace(build, index=root, sentences=False) if build is not None else BuildOptions(index=root, sentences=False)  # plain retrieval: no answer judging
     stamp = cache / "index.json"
-    expected = {"corpus": _read_json(cache / "corpus.json"), "model": embedder.model_id, "keyword": options.keyword.as_dict(),
+    expected = {"corpus": _read_json(cache / "corpus.json"), "model": embedder.encoder_id, "keyword": options.keyword.as_dict(),
                 "title_in_pieces": options.title_in_pieces, "overlap_tokens": options.overlap_tokens}
     if _read_json(stamp) == expected and _published(root):
         return PreparedIndex(root, doc_ids, reused=True, embedded=0)
@@ -247,6 +248,13 @@ def rank(retriever: Retriever, collection: TestCollection, doc_ids: dict[str, st
     return ranking
 
 
+def metrics_available() -> None:
+    """Refuse at once, before anything is indexed, when the metrics library (the eval extra) is missing."""
+    if importlib.util.find_spec("ranx") is None:
+        raise RecommenderError("recommender eval needs ranx, which is not installed",
+                               hint="Install the evaluation extra: pip install 'buyer-content-recommender[eval]' (make install does it).")
+
+
 def score(qrels: dict[str, dict[str, int]], ranking: Ranking) -> MethodScores:
     """Mean nDCG@10, Recall@100 and MRR@10 over the judged queries, computed by ranx."""
     from ranx import Qrels, Run, evaluate  # imported here: it compiles with numba on first use
@@ -266,7 +274,7 @@ def evaluate(dataset: Path, *, embedder: Embedder, cache: Path | None = None, sp
     started = time.perf_counter()
     collection = read_collection(dataset, split=split)
     prepared = prepare_index(collection, cache=cache or default_cache(dataset), embedder=embedder, build=build, progress=progress)
-    snapshot = load_index(prepared.root, model_id=embedder.model_id)
+    snapshot = load_index(prepared.root, model_id=embedder.model_id, encoder=embedder.encoder_info)
     retriever = Retriever(snapshot, embedder, fusion)
     vectors = embedder.embed(list(collection.queries.values()), batch_size=32)
     scores: dict[str, MethodScores] = {}

@@ -49,7 +49,9 @@ def canonical(value: str | None, facet: Facet, field: str) -> str | None:
         return None
     canonical = facet.normalize(value)
     if canonical is None:
-        raise InvalidRequestError(f"unknown {facet.name} '{value}'", hint=facet.describe(), field=field)
+        close = facet.suggest(value)
+        guess = f" - did you mean '{close}'?" if close else ""
+        raise InvalidRequestError(f"unknown {facet.name} '{value}'{guess}", hint=facet.describe(), field=field)
     return canonical
 
 

@@ -9,9 +9,8 @@ queries (`recommender eval`, docs/benchmarks.md), never on the test queries.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Sequence
+from typing import Literal, NamedTuple, Sequence
 
-import faiss
 import numpy as np
 
 from indexer.embed import Embedder
@@ -30,8 +29,7 @@ class FusionConfig:
     rrf_k: int = 60
 
 
-@dataclass(frozen=True)
-class PieceHit:
+class PieceHit(NamedTuple):  # a tuple: hundreds are made per search, and a tuple is made ~5x faster than a frozen dataclass
     row: int
     score: float  # the ranking score of the method used
     dense: float  # cosine similarity of piece and query (absolute, comparable across queries)
@@ -83,8 +81,8 @@ class Retriever:
         """Pieces aggregated to documents (a document scores as its best piece)."""
         hits = self.search(query, method=method, k=max(k * 4, self.fusion.candidates), allowed=allowed, vector=vector)
         grouped: dict[int, list[PieceHit]] = {}
-        for hit in hits:
-            grouped.setdefault(int(self.snapshot.piece_doc[hit.row]), []).append(hit)
+        for doc, hit in zip(self.snapshot.piece_doc[[h.row for h in hits]].tolist(), hits):
+            grouped.setdefault(doc, []).append(hit)
         docs = [DocumentHit(doc, pieces[0].score, tuple(pieces)) for doc, pieces in grouped.items()]
         docs.sort(key=lambda d: (-d.score, d.doc))
         return docs[:k]
@@ -93,6 +91,8 @@ class Retriever:
         index = self.snapshot.vectors
         params = None
         if allowed is not None:
+            import faiss
+
             if not allowed.any():
                 return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
             params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.flatnonzero(allowed).astype(np.int64)))  # type: ignore[call-arg]
@@ -112,7 +112,7 @@ class Retriever:
         dense = self.matrix[rows] @ vector
         fused = self._fuse(dense, keyword[rows])
         order = np.lexsort((rows, -fused))[:k]
-        return [PieceHit(int(rows[i]), float(fused[i]), float(dense[i])) for i in order]
+        return list(map(PieceHit, rows[order].tolist(), fused[order].tolist(), dense[order].tolist()))
 
     def _fuse(self, dense: np.ndarray, keyword: np.ndarray) -> np.ndarray:
         if self.fusion.method == "rrf":

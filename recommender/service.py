@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any, Callable, Sequence
-
-from pydantic import ValidationError
+from typing import Callable, Sequence
 
 from indexer.answers import AnswerScorer
-from indexer.embed import Embedder, load_embedder
+from indexer.embed import Embedder
+from indexer.encoders import open_index
 from indexer.errors import InvalidRequestError
 from indexer.settings import Settings
-from indexer.store import IndexSnapshot, current_build, load_index
+from indexer.store import IndexSnapshot
 from indexer.vocabulary import Vocabulary, load_vocabulary
 from recommender.candidates import Match, ProblemResult, allowed_documents, find_candidates
 from recommender.curator import Curation, Limits, Pick, curate
@@ -24,6 +23,7 @@ from recommender.models import (
 )
 from recommender.quotes import Quoter
 from recommender.reasons import reasons_for
+from recommender.requests import parse_request
 from recommender.resolve import ResolvedRequest, resolve
 from recommender.retriever import FusionConfig, Retriever
 
@@ -48,9 +48,8 @@ class Recommender:
 
     @classmethod
     def open(cls, settings: Settings, *, embedder: Embedder | None = None, today: Callable[[], dt.date] = dt.date.today) -> "Recommender":
-        current_build(settings.index)  # a missing index is reported before the model takes seconds to load
-        embedder = embedder or load_embedder(settings.model)
-        snapshot = load_index(settings.index, model_id=embedder.model_id)
+        """The published index under `settings.index`, answered with the encoder it was built with (or `embedder`, which must match)."""
+        snapshot, embedder = open_index(settings, embedder=embedder)
         return cls(snapshot, embedder, vocabulary=load_vocabulary(settings.vocabulary), today=today)
 
     def recommend(self, request: RecommendationRequest) -> Recommendation:
@@ -128,35 +127,3 @@ class Recommender:
 def _recognised(request: ResolvedRequest) -> Recognised:
     return Recognised(problems=list(request.problems), stage=request.stage, stage_given=request.stage_given, related_stages=list(request.related_stages),
                       roles=list(request.roles), industry=request.industry, audience=request.audience)
-
-
-def parse_request(data: dict[str, Any]) -> RecommendationRequest:
-    """A RecommendationRequest from plain data, or an InvalidRequestError that names the field."""
-    try:
-        return RecommendationRequest.model_validate(data)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        raise InvalidRequestError(_describe(error, data), hint=_HINTS.get(str(error["loc"][0]), ""), field=".".join(map(str, error["loc"]))) from exc
-
-
-_HINTS = {
-    "problems": "Give 1-10 problems, each a sentence or two in the buyer's words (at most 1,000 characters).",
-    "max_items": "Ask for 1-20 items.",
-    "reading_budget_minutes": "Give a positive number of minutes.",
-    "audience": "Use 'buyer' (only buyer-facing content) or 'seller' (internal content too).",
-}
-
-
-def _describe(error: Any, data: dict[str, Any]) -> str:
-    loc = error["loc"]
-    if loc[0] == "problems" and len(loc) > 1:
-        number = int(loc[1]) + 1
-        if error["type"] == "string_too_short":
-            return f"problem {number} is empty"
-        if error["type"] == "string_too_long":
-            return f"problem {number} is {len(str(data['problems'][loc[1]]))} characters long; at most {error['ctx']['max_length']} are allowed"
-    if loc[0] == "problems" and error["type"] == "too_short":
-        return "no problem given"
-    if loc[0] == "problems" and error["type"] == "too_long":
-        return f"{len(data['problems'])} problems given; at most 10 are allowed"
-    return f"{'.'.join(map(str, loc))}: {error['msg']}"

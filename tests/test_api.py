@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from indexer.build import BuildOptions, build_index
-from indexer.embed import SentenceTransformerEmbedder
+from indexer.embed import Embedder
 from indexer.errors import RecommenderError
 from indexer.store import load_index
 from indexer.vocabulary import Vocabulary
@@ -41,13 +41,13 @@ def _settings(index: Path, keys: dict[str, NewKey], **extra: object) -> ServerSe
 
 
 @pytest.fixture(scope="module")
-def client(corpus_index: Path, embedder: SentenceTransformerEmbedder, keys: dict[str, NewKey]) -> Iterator[TestClient]:
+def client(corpus_index: Path, embedder: Embedder, keys: dict[str, NewKey]) -> Iterator[TestClient]:
     with TestClient(create_app(_settings(corpus_index, keys), embedder=embedder, today=lambda: TODAY)) as test_client:
         yield test_client
 
 
 @pytest.fixture(scope="module")
-def metadata(corpus_index: Path, embedder: SentenceTransformerEmbedder) -> dict:  # type: ignore[type-arg]
+def metadata(corpus_index: Path, embedder: Embedder) -> dict:  # type: ignore[type-arg]
     return {d.meta.id: d.meta for d in load_index(corpus_index, model_id=embedder.model_id).documents}
 
 
@@ -214,7 +214,7 @@ def test_the_request_id_is_a_header_in_the_body_and_in_the_log_line(client: Test
     assert fresh != client.get("/v1/health").headers["X-Request-ID"]
 
 
-def test_each_key_has_its_own_rate_with_retry_after(corpus_index: Path, embedder: SentenceTransformerEmbedder, keys: dict[str, NewKey]) -> None:
+def test_each_key_has_its_own_rate_with_retry_after(corpus_index: Path, embedder: Embedder, keys: dict[str, NewKey]) -> None:
     with TestClient(create_app(_settings(corpus_index, keys, api_rate_per_minute=1, api_rate_burst=2), embedder=embedder)) as limited:
         for _ in range(2):
             assert limited.get("/v1/content", headers=auth(keys["buyer"])).status_code == 200
@@ -224,7 +224,7 @@ def test_each_key_has_its_own_rate_with_retry_after(corpus_index: Path, embedder
         assert limited.get("/v1/content", headers=auth(keys["seller"])).status_code == 200
 
 
-def test_without_keys_a_local_caller_is_a_seller_and_admin(corpus_index: Path, embedder: SentenceTransformerEmbedder) -> None:
+def test_without_keys_a_local_caller_is_a_seller_and_admin(corpus_index: Path, embedder: Embedder) -> None:
     with TestClient(create_app(ServerSettings.load(index=corpus_index), embedder=embedder)) as open_client:
         seller = open_client.post("/v1/recommendations", json={**PROBLEM, "audience": "seller"}).json()
         assert seller["recognised"]["audience"] == "seller"
@@ -240,7 +240,7 @@ def own_index(corpus_index: Path, tmp_path: Path) -> Path:
     return root
 
 
-def publish_tiny_corpus(root: Path, folder: Path, embedder: SentenceTransformerEmbedder, *, title: str = "Payroll in 14 countries") -> str:
+def publish_tiny_corpus(root: Path, folder: Path, embedder: Embedder, *, title: str = "Payroll in 14 countries") -> str:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "payroll.md").write_text(f"---\nid: payroll-guide\naudience: buyer\ntype: one-pager\n---\n# {title}\n\n"
                                        "Run payroll for employees in 14 countries from one place.\n", encoding="utf-8")
@@ -249,7 +249,7 @@ def publish_tiny_corpus(root: Path, folder: Path, embedder: SentenceTransformerE
     return build_index([folder], options=BuildOptions(index=root), embedder=embedder, vocabulary=Vocabulary()).build_id
 
 
-def test_reload_switches_to_the_newest_build(own_index: Path, tmp_path: Path, embedder: SentenceTransformerEmbedder, keys: dict[str, NewKey]) -> None:
+def test_reload_switches_to_the_newest_build(own_index: Path, tmp_path: Path, embedder: Embedder, keys: dict[str, NewKey]) -> None:
     with TestClient(create_app(_settings(own_index, keys), embedder=embedder)) as api:
         before = api.get("/v1/ready").json()["build_id"]
         assert api.post("/v1/index/reload", headers=auth(keys["admin"])).json()["changed"] is False
@@ -262,7 +262,7 @@ def test_reload_switches_to_the_newest_build(own_index: Path, tmp_path: Path, em
 
 @pytest.mark.parametrize(("damage", "code"), [("content", "index_corrupt"), ("model", "model_mismatch")])
 def test_a_bad_build_is_refused_and_the_old_one_keeps_serving(
-    own_index: Path, tmp_path: Path, embedder: SentenceTransformerEmbedder, keys: dict[str, NewKey], damage: str, code: str,
+    own_index: Path, tmp_path: Path, embedder: Embedder, keys: dict[str, NewKey], damage: str, code: str,
 ) -> None:
     with TestClient(create_app(_settings(own_index, keys), embedder=embedder)) as api:
         serving = api.get("/v1/ready").json()["build_id"]

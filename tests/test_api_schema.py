@@ -13,7 +13,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
-from indexer.embed import SentenceTransformerEmbedder
+from indexer.embed import Embedder
 from recommender.api.app import create_app
 from recommender.api.keys import ApiKey, digest
 from recommender.api.settings import ServerSettings
@@ -30,7 +30,7 @@ AUTH = {"Authorization": f"Bearer {SECRET}"}
 
 
 @pytest.fixture(scope="module")
-def api_schema(corpus_index: Path, embedder: SentenceTransformerEmbedder) -> schemathesis.BaseSchema:
+def api_schema(corpus_index: Path, embedder: Embedder) -> schemathesis.BaseSchema:
     key = ApiKey(name="fuzz", scopes=frozenset({"seller", "admin"}), digest=digest(SECRET))
     settings_ = ServerSettings.load(index=corpus_index, api_keys=key.line(), api_rate_per_minute=1e6, api_rate_burst=100_000)
     return schemathesis.openapi.from_asgi("/openapi.json", create_app(settings_, embedder=embedder))

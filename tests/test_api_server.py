@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from indexer.embed import SentenceTransformerEmbedder
+from indexer.embed import Embedder
 from recommender.api.keys import NewKey, new_key
 from tests.test_api import auth, publish_tiny_corpus
 
@@ -98,7 +98,7 @@ def test_the_server_answers_over_http_and_logs_the_request_id(server: Server) ->
     assert "POST /v1/recommendations 200" in line and "key=deal-room" in line
 
 
-def test_a_reload_while_requests_run_drops_none(server: Server, tmp_path: Path, embedder: SentenceTransformerEmbedder) -> None:
+def test_a_reload_while_requests_run_drops_none(server: Server, tmp_path: Path, embedder: Embedder) -> None:
     old = httpx.get(f"{server.url}/v1/ready", timeout=10).json()["build_id"]
     results: list[tuple[int, str]] = []
     stop = threading.Event()

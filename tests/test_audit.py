@@ -20,7 +20,7 @@ import yaml
 from typer.testing import CliRunner
 
 from indexer.build import BuildOptions, build_index
-from indexer.embed import SentenceTransformerEmbedder
+from indexer.embed import Embedder
 from indexer.settings import Settings
 from indexer.vocabulary import INDUSTRIES, ROLES, STAGES, Vocabulary
 from recommender.audit import AuditOptions, AuditReport, audit_library, render_html
@@ -73,7 +73,7 @@ def _expired(data: dict[str, Any], today: dt.date = TODAY) -> bool:
 # ---- fixtures ---------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def recommender(corpus_index: Path, embedder: SentenceTransformerEmbedder) -> Recommender:
+def recommender(corpus_index: Path, embedder: Embedder) -> Recommender:
     return Recommender.open(Settings(index=corpus_index), embedder=embedder, today=lambda: TODAY)
 
 
@@ -126,7 +126,7 @@ def test_no_sections_are_reported_as_copied_in_the_sample_library(report: AuditR
     assert report.section_duplicates == ()
 
 
-def test_a_section_copied_into_another_item_is_found(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> None:
+def test_a_section_copied_into_another_item_is_found(tmp_path: Path, embedder: Embedder) -> None:
     shared = ("## Data residency\n\nCustomer data is stored in the region chosen at signup, in two availability zones, encrypted at rest "
               "with AES-256 and in transit with TLS 1.2 or later. Backups stay in the same region, are kept for thirty-five days and are "
               "restored in a quarterly drill that the security team reviews and signs off.\n")
@@ -229,7 +229,7 @@ def test_a_truncated_results_line_is_counted_not_fatal(recommender: Recommender,
 # ---- a library without front matter -----------------------------------------------------------
 
 @pytest.mark.skipif(not SOURCEGRAPH.is_dir(), reason="the sourcegraph handbook sample is not available")
-def test_a_library_without_front_matter_is_audited_and_its_missing_metadata_reported(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> None:
+def test_a_library_without_front_matter_is_audited_and_its_missing_metadata_reported(tmp_path: Path, embedder: Embedder) -> None:
     sample = sorted((SOURCEGRAPH / "sales").rglob("*.md"))[:12]
     for path in sample:
         target = tmp_path / "lib" / path.relative_to(SOURCEGRAPH)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from indexer.embed import SentenceTransformerEmbedder
+from indexer.embed import Embedder
 from indexer.errors import RecommenderError
 from indexer.settings import Settings
 from recommender.batch import BatchResult, BatchSummary, prepare_output, read_results, run_batch
@@ -28,7 +28,7 @@ REQUESTS_KILLED = 36
 
 
 @pytest.fixture(scope="module")
-def recommender(corpus_index: Path, embedder: SentenceTransformerEmbedder) -> Recommender:
+def recommender(corpus_index: Path, embedder: Embedder) -> Recommender:
     return Recommender.open(Settings(index=corpus_index), embedder=embedder, today=lambda: TODAY)
 
 

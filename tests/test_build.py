@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from indexer.build import BuildOptions, BuildSummary, build_index, piece_texts
-from indexer.embed import SentenceTransformerEmbedder
+from indexer.embed import Embedder
 from indexer.errors import IndexCorruptError, IndexMissingError, ModelMismatchError, RecommenderError, StrictModeError
 from indexer.manifest import FORMAT_VERSION
 from indexer.store import IndexSnapshot, load_index
@@ -46,11 +46,11 @@ def write_corpus(folder: Path, docs: dict[str, str]) -> Path:
     return folder
 
 
-def build(corpus: Path, root: Path, embedder: SentenceTransformerEmbedder, **options: object) -> BuildSummary:
+def build(corpus: Path, root: Path, embedder: Embedder, **options: object) -> BuildSummary:
     return build_index([corpus], options=BuildOptions(index=root, **options), embedder=embedder, vocabulary=Vocabulary())  # type: ignore[arg-type]
 
 
-def load(root: Path, embedder: SentenceTransformerEmbedder) -> IndexSnapshot:
+def load(root: Path, embedder: Embedder) -> IndexSnapshot:
     return load_index(root, model_id=embedder.model_id)
 
 
@@ -63,7 +63,7 @@ def corpus(tmp_path: Path) -> Path:
     return write_corpus(tmp_path / "corpus", DOCS)
 
 
-def assert_vectors_match_pieces(snapshot: IndexSnapshot, embedder: SentenceTransformerEmbedder) -> None:
+def assert_vectors_match_pieces(snapshot: IndexSnapshot, embedder: Embedder) -> None:
     """Row i of FAISS is the embedding of piece i, and FAISS search agrees with brute-force numpy."""
     texts = piece_texts([Path(s) for s in snapshot.manifest.sources], options=BuildOptions(index=snapshot.path), embedder=embedder, vocabulary=Vocabulary())
     assert len(texts) == len(snapshot.pieces) == snapshot.vectors.ntotal == snapshot.keyword.size
@@ -84,7 +84,7 @@ def assert_vectors_match_pieces(snapshot: IndexSnapshot, embedder: SentenceTrans
 
 # ---- a first build -------------------------------------------------------------------------
 
-def test_build_publishes_current_with_counts_and_checksums(corpus: Path, tmp_path: Path, embedder: SentenceTransformerEmbedder) -> None:
+def test_build_publishes_current_with_counts_and_checksums(corpus: Path, tmp_path: Path, embedder: Embedder) -> None:
     root = tmp_path / "index"
     summary = build(corpus, root, embedder)
 
@@ -112,7 +112,7 @@ def test_build_publishes_current_with_counts_and_checksums(corpus: Path, tmp_pat
     assert not list((root / "builds").glob("*.partial"))
 
 
-def test_a_published_build_loads_and_searches_like_brute_force(corpus: Path, tmp_path: Path, embedder: SentenceTransformerEmbedder) -> None:
+def test_a_published_build_loads_and_searches_like_brute_force(corpus: Path, tmp_path: Path, embedder: Embedder) -> None:
     root = tmp_path / "index"
     build(corpus, root, embedder)
     snapshot = load(root, embedder)
@@ -136,7 +136,7 @@ def test_loading_where_there_is_no_index_says_how_to_build_one(tmp_path: Path) -
 
 # ---- re-building ---------------------------------------------------------------------------
 
-def test_an_unchanged_rerun_embeds_nothing_and_keeps_two_builds(corpus: Path, tmp_path: Path, embedder: SentenceTransformerEmbedder) -> None:
+def test_an_unchanged_rerun_embeds_nothing_and_keeps_two_builds(corpus: Path, tmp_path: Path, embedder: Embedder) -> None:
     root = tmp_path / "index"
     first = build(corpus, root, embedder)
     second = build(corpus, root, embedder)
@@ -149,7 +149,7 @@ def test_an_unchanged_rerun_embeds_nothing_and_keeps_two_builds(corpus: Path, tm
     assert load(root, embedder).manifest.build_id == third.build_id
 
 
-def test_edit_add_remove_are_reported_and_only_changed_pieces_embedded(corpus: Path, tmp_path: Path, embedder: SentenceTransformerEmbedder) -> None:
+def test_edit_add_remove_are_reported_and_only_changed_pieces_embedded(corpus: Path, tmp_path: Path, embedder: Embedder) -> None:
     root = tmp_path / "index"
     build(corpus, root, embedder)
     before = set(piece_texts([corpus], options=BuildOptions(index=root), embedder=embedder, vocabulary=Vocabulary()))
@@ -175,7 +175,7 @@ def test_edit_add_remove_are_reported_and_only_changed_pieces_embedded(corpus: P
     assert_vectors_match_pieces(snapshot, embedder)
 
 
-def test_a_title_change_re_embeds_every_piece_of_that_document(corpus: Path, tmp_path: Path, embedder: SentenceTransformerEmbedder) -> None:
+def test_a_title_change_re_embeds_every_piece_of_that_document(corpus: Path, tmp_path: Path, embedder: Embedder) -> None:
     root = tmp_path / "index"
     build(corpus, root, embedder)
     acme = corpus / "case-studies/acme.md"
@@ -186,7 +186,7 @@ def test_a_title_change_re_embeds_every_piece_of_that_document(corpus: Path, tmp
 
 # ---- problems in the input -----------------------------------------------------------------
 
-def test_duplicate_id_skips_the_second_file(corpus: Path, tmp_path: Path, embedder: SentenceTransformerEmbedder) -> None:
+def test_duplicate_id_skips_the_second_file(corpus: Path, tmp_path: Path, embedder: Embedder) -> None:
     (corpus / "zz-copy.md").write_text("---\nid: cs-acme\n---\n# Another Acme\n\nA different text with the same id.\n", encoding="utf-8")
     summary = build(corpus, tmp_path / "index", embedder)
     assert summary.documents == 3 and summary.skipped == 1
@@ -198,7 +198,7 @@ def test_duplicate_id_skips_the_second_file(corpus: Path, tmp_path: Path, embedd
     assert [i.path for i in snapshot.issues] == ["zz-copy.md"]  # the build keeps its issues
 
 
-def test_bad_files_are_reported_and_the_rest_indexed(corpus: Path, tmp_path: Path, embedder: SentenceTransformerEmbedder) -> None:
+def test_bad_files_are_reported_and_the_rest_indexed(corpus: Path, tmp_path: Path, embedder: Embedder) -> None:
     (corpus / "latin1.md").write_bytes("# Caf\xe9\n".encode("latin-1"))
     (corpus / "empty.md").write_text("", encoding="utf-8")
     (corpus / "stage.md").write_text("---\nstages: [someday]\n---\n# Stage\n\nText.\n", encoding="utf-8")
@@ -207,7 +207,7 @@ def test_bad_files_are_reported_and_the_rest_indexed(corpus: Path, tmp_path: Pat
     assert sorted((i.path, i.severity) for i in summary.issues) == [("empty.md", "skipped"), ("latin1.md", "skipped"), ("stage.md", "warning")]
 
 
-def test_strict_mode_raises_and_leaves_the_previous_index_unchanged(corpus: Path, tmp_path: Path, embedder: SentenceTransformerEmbedder) -> None:
+def test_strict_mode_raises_and_leaves_the_previous_index_unchanged(corpus: Path, tmp_path: Path, embedder: Embedder) -> None:
     root = tmp_path / "index"
     first = build(corpus, root, embedder)
     manifest_before = (root / "current" / "manifest.json").read_bytes()
@@ -223,7 +223,7 @@ def test_strict_mode_raises_and_leaves_the_previous_index_unchanged(corpus: Path
     assert len(load(root, embedder).documents) == 3
 
 
-def test_nothing_indexable_is_an_error_that_names_the_problems(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> None:
+def test_nothing_indexable_is_an_error_that_names_the_problems(tmp_path: Path, embedder: Embedder) -> None:
     folder = tmp_path / "bad"
     folder.mkdir()
     (folder / "blank.md").write_text("   \n", encoding="utf-8")
@@ -233,14 +233,14 @@ def test_nothing_indexable_is_an_error_that_names_the_problems(tmp_path: Path, e
     assert not (tmp_path / "index" / "current").exists()
 
 
-def test_a_folder_without_markdown_is_an_error(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> None:
+def test_a_folder_without_markdown_is_an_error(tmp_path: Path, embedder: Embedder) -> None:
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "readme.txt").write_text("not markdown", encoding="utf-8")
     with pytest.raises(RecommenderError, match=r"no markdown \(.md\) files"):
         build(tmp_path / "docs", tmp_path / "index", embedder)
 
 
-def test_a_second_concurrent_build_is_refused(corpus: Path, tmp_path: Path, embedder: SentenceTransformerEmbedder) -> None:
+def test_a_second_concurrent_build_is_refused(corpus: Path, tmp_path: Path, embedder: Embedder) -> None:
     root = tmp_path / "index"
     root.mkdir()
     with (root / ".lock").open("w") as held:
@@ -259,7 +259,7 @@ def flip_byte(path: Path) -> None:
 
 
 @pytest.mark.parametrize("damaged", ["vectors.faiss", "content.sqlite"])
-def test_a_corrupted_file_is_refused_with_how_to_rebuild(corpus: Path, tmp_path: Path, embedder: SentenceTransformerEmbedder, damaged: str) -> None:
+def test_a_corrupted_file_is_refused_with_how_to_rebuild(corpus: Path, tmp_path: Path, embedder: Embedder, damaged: str) -> None:
     root = tmp_path / "index"
     build(corpus, root, embedder)
     flip_byte(root / "current" / damaged)
@@ -274,7 +274,7 @@ def test_a_corrupted_file_is_refused_with_how_to_rebuild(corpus: Path, tmp_path:
     assert len(load(root, embedder).pieces) == summary.pieces
 
 
-def test_a_deleted_keyword_file_is_refused(corpus: Path, tmp_path: Path, embedder: SentenceTransformerEmbedder) -> None:
+def test_a_deleted_keyword_file_is_refused(corpus: Path, tmp_path: Path, embedder: Embedder) -> None:
     root = tmp_path / "index"
     build(corpus, root, embedder)
     next((root / "current" / "keyword").iterdir()).unlink()
@@ -282,7 +282,7 @@ def test_a_deleted_keyword_file_is_refused(corpus: Path, tmp_path: Path, embedde
         load(root, embedder)
 
 
-def test_an_unreadable_manifest_is_refused(corpus: Path, tmp_path: Path, embedder: SentenceTransformerEmbedder) -> None:
+def test_an_unreadable_manifest_is_refused(corpus: Path, tmp_path: Path, embedder: Embedder) -> None:
     root = tmp_path / "index"
     build(corpus, root, embedder)
     (root / "current" / "manifest.json").write_text("{ not json", encoding="utf-8")
@@ -291,7 +291,7 @@ def test_an_unreadable_manifest_is_refused(corpus: Path, tmp_path: Path, embedde
     assert "recommender index" in caught.value.hint
 
 
-def test_another_format_version_is_refused(corpus: Path, tmp_path: Path, embedder: SentenceTransformerEmbedder) -> None:
+def test_another_format_version_is_refused(corpus: Path, tmp_path: Path, embedder: Embedder) -> None:
     root = tmp_path / "index"
     build(corpus, root, embedder)
     path = root / "current" / "manifest.json"
@@ -301,7 +301,7 @@ def test_another_format_version_is_refused(corpus: Path, tmp_path: Path, embedde
         load(root, embedder)
 
 
-def test_an_index_from_another_model_is_refused(corpus: Path, tmp_path: Path, embedder: SentenceTransformerEmbedder) -> None:
+def test_an_index_from_another_model_is_refused(corpus: Path, tmp_path: Path, embedder: Embedder) -> None:
     root = tmp_path / "index"
     build(corpus, root, embedder)
     with pytest.raises(ModelMismatchError) as caught:
@@ -334,7 +334,7 @@ def visible_markdown(folder: Path, *, older_than: float) -> set[str]:
 
 
 @pytest.mark.slow
-def test_every_corpus_file_is_indexed_or_reported(corpus_index: Path, corpus_summary: BuildSummary, embedder: SentenceTransformerEmbedder) -> None:
+def test_every_corpus_file_is_indexed_or_reported(corpus_index: Path, corpus_summary: BuildSummary, embedder: Embedder) -> None:
     snapshot = load(corpus_index, embedder)
     assert snapshot.manifest.build_id == corpus_summary.build_id
     built = snapshot.manifest.built_at.timestamp() - corpus_summary.seconds - 1
@@ -356,7 +356,7 @@ def test_rerunning_on_the_unchanged_corpus_embeds_nothing(corpus_summary: BuildS
 
 
 @pytest.mark.slow
-def test_the_corpus_index_searches_like_brute_force(corpus_index: Path, corpus_summary: BuildSummary, embedder: SentenceTransformerEmbedder) -> None:
+def test_the_corpus_index_searches_like_brute_force(corpus_index: Path, corpus_summary: BuildSummary, embedder: Embedder) -> None:
     snapshot = load(corpus_index, embedder)
     stored = snapshot.vectors.reconstruct_n(0, snapshot.vectors.ntotal)
     np.testing.assert_allclose(np.linalg.norm(stored, axis=1), 1.0, atol=1e-4)

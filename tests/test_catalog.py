@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.embed import SentenceTransformerEmbedder
+from indexer.embed import Embedder
 from indexer.errors import InvalidRequestError
 from indexer.store import IndexSnapshot, load_index
 from recommender.catalog import Catalog, ContentQuery
@@ -17,7 +17,7 @@ EXPIRED = {"promo-year-end-2025", "web-2025-close-summit-replay", "pricing-sheet
 
 
 @pytest.fixture(scope="module")
-def snapshot(corpus_index: Path, embedder: SentenceTransformerEmbedder) -> IndexSnapshot:
+def snapshot(corpus_index: Path, embedder: Embedder) -> IndexSnapshot:
     return load_index(corpus_index, model_id=embedder.model_id)
 
 

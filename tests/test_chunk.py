@@ -12,7 +12,7 @@ import pytest
 
 from indexer.build import BuildOptions, piece_texts
 from indexer.chunk import Budget, chunk_section, split_words
-from indexer.embed import SentenceTransformerEmbedder
+from indexer.embed import Embedder
 from indexer.vocabulary import Vocabulary
 
 
@@ -121,14 +121,14 @@ def section_of(n_words: int) -> str:
     return "\n".join(lines)
 
 
-def embedded_texts(tmp_path: Path, embedder: SentenceTransformerEmbedder, body: str) -> tuple[str, list[str]]:
+def embedded_texts(tmp_path: Path, embedder: Embedder, body: str) -> tuple[str, list[str]]:
     """What a build embeds for a one-section file, and the prefix it puts before each piece."""
     (tmp_path / "long.md").write_text(f"---\ntitle: Chunk test\n---\n# Long section\n\n{body}\n", encoding="utf-8")
     texts = piece_texts([tmp_path], options=BuildOptions(index=tmp_path / "index"), embedder=embedder, vocabulary=Vocabulary())
     return "Chunk test\nLong section\n", texts
 
 
-def test_every_embedded_piece_of_a_3000_word_section_fits_the_model(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> None:
+def test_every_embedded_piece_of_a_3000_word_section_fits_the_model(tmp_path: Path, embedder: Embedder) -> None:
     body = section_of(3000)
     prefix, texts = embedded_texts(tmp_path, embedder, body)
     assert len(texts) > 10
@@ -142,7 +142,7 @@ def test_every_embedded_piece_of_a_3000_word_section_fits_the_model(tmp_path: Pa
     assert covered == set(numbered_words(3000))
 
 
-def test_consecutive_pieces_share_about_the_overlap_budget(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> None:
+def test_consecutive_pieces_share_about_the_overlap_budget(tmp_path: Path, embedder: Embedder) -> None:
     body = section_of(1200)
     budget = Budget(tokens=120, overlap=30)
     pieces = chunk_section(body, token_counts=embedder.token_counts, budget=budget)
@@ -153,7 +153,7 @@ def test_consecutive_pieces_share_about_the_overlap_budget(tmp_path: Path, embed
     assert all(c <= budget.tokens for c in embedder.token_counts(pieces))
 
 
-def test_text_without_spaces_is_cut_to_fit_the_model(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> None:
+def test_text_without_spaces_is_cut_to_fit_the_model(tmp_path: Path, embedder: Embedder) -> None:
     blob = json.dumps({f"field_{i}": [i, i * 2, f"v{i}"] for i in range(150)}, separators=(",", ":"))
     assert " " not in blob and embedder.token_counts([blob])[0] > embedder.max_tokens
     body = f"The export looks like this:\n{blob}\nand nothing else."

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from indexer.embed import Embedder
 from indexer.store import load_index
 
 RECOMMENDER = Path(sys.executable).parent / "recommender"
@@ -38,6 +39,12 @@ def recommender(*args: str | Path, cwd: Path, env: dict[str, str] | None = None)
     return subprocess.run([str(RECOMMENDER), *map(str, args)], cwd=cwd, env=environ, capture_output=True, text=True, timeout=600, check=False)
 
 
+@pytest.fixture
+def shared(exports: Path, embedder: Embedder) -> dict[str, str]:
+    """The session's ONNX export, so a run here does not export the model again (the first test keeps the default)."""
+    return {"RECOMMENDER_ENCODER_CACHE": str(exports)}
+
+
 def test_json_summary_is_the_only_thing_on_stdout(tmp_path: Path) -> None:
     corpus = write_corpus(tmp_path / "corpus", GOOD)
     index = tmp_path / "index"
@@ -50,17 +57,20 @@ def test_json_summary_is_the_only_thing_on_stdout(tmp_path: Path) -> None:
     assert summary["index"] == str(index)
     assert summary["issues"] == []
     assert "Traceback" not in first.stderr
-    assert load_index(index, model_id=None).manifest.build_id == summary["build_id"]
+    manifest = load_index(index, model_id=None).manifest
+    assert manifest.build_id == summary["build_id"]
+    assert (manifest.encoder.runtime, manifest.encoder.precision, manifest.encoder.folder) == ("onnx", "fp32", "encoder")
+    assert (index / "cache" / "encoders" / manifest.encoder.fingerprint / "model.onnx").is_file()  # exported once, kept for the next build
 
 
-def test_bad_files_are_reported_on_stderr_and_the_rest_indexed(tmp_path: Path) -> None:
+def test_bad_files_are_reported_on_stderr_and_the_rest_indexed(tmp_path: Path, shared: dict[str, str]) -> None:
     corpus = write_corpus(tmp_path / "corpus", {
         **GOOD,
         "legacy/latin1.md": "# Caf\xe9 notes\n\nold export\n".encode("latin-1"),
         "legacy/empty.md": b"",
         "legacy/stage.md": "---\nstages: [someday]\n---\n# Stage\n\nText.\n",
     })
-    result = recommender("index", corpus, "--index", tmp_path / "index", cwd=tmp_path)
+    result = recommender("index", corpus, "--index", tmp_path / "index", cwd=tmp_path, env=shared)
     assert result.returncode == 0, result.stderr
     assert result.stdout == ""
     lines = result.stderr.splitlines()
@@ -74,9 +84,9 @@ def test_bad_files_are_reported_on_stderr_and_the_rest_indexed(tmp_path: Path) -
         "case-studies/acme.md", "faq/pricing.md", "internal/notes.md", "legacy/stage.md"]
 
 
-def test_strict_exits_non_zero_and_publishes_nothing(tmp_path: Path) -> None:
+def test_strict_exits_non_zero_and_publishes_nothing(tmp_path: Path, shared: dict[str, str]) -> None:
     corpus = write_corpus(tmp_path / "corpus", {**GOOD, "stage.md": "---\nstages: [someday]\n---\n# Stage\n\nText.\n"})
-    result = recommender("index", corpus, "--index", tmp_path / "index", "--strict", "--json", cwd=tmp_path)
+    result = recommender("index", corpus, "--index", tmp_path / "index", "--strict", "--json", cwd=tmp_path, env=shared)
     assert result.returncode == 1
     assert result.stdout == ""
     assert "nothing was published (--strict)" in result.stderr
@@ -97,10 +107,10 @@ def test_a_missing_path_is_one_clear_error_without_traceback(tmp_path: Path) -> 
     assert len(result.stderr.splitlines()) <= 4
 
 
-def test_the_recommender_index_variable_is_honoured(tmp_path: Path) -> None:
+def test_the_recommender_index_variable_is_honoured(tmp_path: Path, shared: dict[str, str]) -> None:
     corpus = write_corpus(tmp_path / "corpus", GOOD)
     index = tmp_path / "from-env"
-    result = recommender("index", corpus, "--json", cwd=tmp_path, env={"RECOMMENDER_INDEX": str(index)})
+    result = recommender("index", corpus, "--json", cwd=tmp_path, env={"RECOMMENDER_INDEX": str(index), **shared})
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["index"] == str(index)
     assert len(load_index(index, model_id=None).documents) == 3

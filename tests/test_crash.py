@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from indexer.build import BuildOptions, piece_texts
-from indexer.embed import SentenceTransformerEmbedder
+from indexer.embed import Embedder
 from indexer.store import IndexSnapshot, load_index
 from indexer.vocabulary import Vocabulary
 
@@ -97,7 +97,7 @@ def while_writing(proc: subprocess.Popen[bytes], root: Path) -> str:
 
 # ---- what must hold after each kill --------------------------------------------------------
 
-def assert_search_matches_brute_force(snapshot: IndexSnapshot, embedder: SentenceTransformerEmbedder) -> np.ndarray:
+def assert_search_matches_brute_force(snapshot: IndexSnapshot, embedder: Embedder) -> np.ndarray:
     """FAISS search over the loaded build returns what a brute-force numpy search over its vectors does."""
     assert len(snapshot.pieces) == snapshot.vectors.ntotal == snapshot.keyword.size == snapshot.manifest.counts.pieces
     stored = snapshot.vectors.reconstruct_n(0, snapshot.vectors.ntotal)
@@ -113,7 +113,7 @@ def assert_search_matches_brute_force(snapshot: IndexSnapshot, embedder: Sentenc
     return stored
 
 
-def assert_rows_are_their_pieces(snapshot: IndexSnapshot, stored: np.ndarray, embedder: SentenceTransformerEmbedder) -> None:
+def assert_rows_are_their_pieces(snapshot: IndexSnapshot, stored: np.ndarray, embedder: Embedder) -> None:
     """Vector row i is the embedding of piece i's text, re-embedded here from the build's sources."""
     sources = [Path(s) for s in snapshot.manifest.sources]
     texts = piece_texts(sources, options=BuildOptions(index=snapshot.path), embedder=embedder, vocabulary=Vocabulary())
@@ -123,14 +123,14 @@ def assert_rows_are_their_pieces(snapshot: IndexSnapshot, stored: np.ndarray, em
     assert np.min(np.sum(stored * reference, axis=1)) > 0.999, "a vector row does not belong to its piece"
 
 
-def assert_complete_and_consistent(snapshot: IndexSnapshot, embedder: SentenceTransformerEmbedder, *, verified: set[str]) -> None:
+def assert_complete_and_consistent(snapshot: IndexSnapshot, embedder: Embedder, *, verified: set[str]) -> None:
     stored = assert_search_matches_brute_force(snapshot, embedder)
     if snapshot.manifest.build_id not in verified:  # re-embedding is the slow part; a build's files cannot change unseen (checksums)
         assert_rows_are_their_pieces(snapshot, stored, embedder)
         verified.add(snapshot.manifest.build_id)
 
 
-def test_a_killed_rebuild_never_leaves_a_broken_index(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> None:
+def test_a_killed_rebuild_never_leaves_a_broken_index(tmp_path: Path, embedder: Embedder) -> None:
     root = tmp_path / "index"
     first_corpus = tmp_path / "v0"
     corpus_version(first_corpus, 0)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.embed import SentenceTransformerEmbedder
+from indexer.embed import Embedder
 from indexer.settings import Settings
 from recommender.scenario_eval import ScenarioReport, report, run_scenarios
 from recommender.scenarios import load_scenarios, resolve_ids
@@ -28,7 +28,7 @@ COVERAGE_FLOOR = 0.98  # measured 0.986 of answerable problems addressed by the 
 
 
 @pytest.fixture(scope="module")
-def result(corpus_index: Path, embedder: SentenceTransformerEmbedder) -> ScenarioReport:
+def result(corpus_index: Path, embedder: Embedder) -> ScenarioReport:
     recommender = Recommender.open(Settings(index=corpus_index), embedder=embedder, today=lambda: TODAY)
     scenarios = resolve_ids(load_scenarios(SCENARIOS), recommender.snapshot)
     return report(recommender, run_scenarios(recommender, scenarios, today=TODAY), audience="buyer", today=TODAY)

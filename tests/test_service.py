@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.embed import SentenceTransformerEmbedder
+from indexer.embed import Embedder
 from indexer.errors import IndexMissingError, InvalidRequestError
 from indexer.settings import Settings
 from recommender.models import Recommendation
@@ -18,7 +18,7 @@ TODAY = dt.date(2026, 11, 27)
 
 
 @pytest.fixture(scope="module")
-def recommender(corpus_index: Path, embedder: SentenceTransformerEmbedder) -> Recommender:
+def recommender(corpus_index: Path, embedder: Embedder) -> Recommender:
     return Recommender.open(Settings(index=corpus_index), embedder=embedder, today=lambda: TODAY)
 
 
@@ -141,7 +141,7 @@ def test_an_unknown_stage_lists_the_valid_stages_and_aliases(recommender: Recomm
     assert "supplier-selection" in caught.value.hint and "evaluation -> requirements-building" in caught.value.hint
 
 
-def test_a_missing_index_says_how_to_build_one(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> None:
+def test_a_missing_index_says_how_to_build_one(tmp_path: Path, embedder: Embedder) -> None:
     with pytest.raises(IndexMissingError) as caught:
         Recommender.open(Settings(index=tmp_path / "nowhere"), embedder=embedder)
     assert "recommender index" in caught.value.hint

@@ -1,7 +1,7 @@
 """create_app(settings): the HTTP API, a thin adapter over the recommender core.
 
-The model and the index are loaded here, once, before the app is returned; nothing happens at
-import time. Tests hand in an already-loaded embedder.
+The index and the encoder it was built with are loaded here, once, before the app is returned;
+nothing happens at import time. Tests hand in an already-loaded embedder.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Callable
 from fastapi import FastAPI
 from starlette.middleware import Middleware
 
-from indexer.embed import Embedder, load_embedder
+from indexer.embed import Embedder
 from recommender.api.auth import Authenticator
 from recommender.api.content_routes import content_routes
 from recommender.api.context import RequestContext
@@ -34,8 +34,8 @@ buyer-facing content, whatever the request asks), **seller** (internal content t
 
 
 def create_app(settings: ServerSettings, *, embedder: Embedder | None = None, today: Callable[[], dt.date] = dt.date.today) -> FastAPI:
-    """The API over the index in `settings.index`; loads the model (unless given) and the index now."""
-    live = LiveIndex(settings, embedder or load_embedder(settings.model), today=today)
+    """The API over the index in `settings.index`; loads the index and its encoder (unless given) now."""
+    live = LiveIndex(settings, embedder, today=today)
     auth = Authenticator(KeyRing(settings.api_keys), RateLimiter(per_minute=settings.api_rate_per_minute, burst=settings.api_rate_burst))
     workers = Workers(settings.api_workers)
     app = FastAPI(

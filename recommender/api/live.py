@@ -3,7 +3,8 @@
 A request takes `live.current` once and uses that Served for its whole life, so a reload never
 changes an answer half-way: requests in flight finish on the old build, new ones get the new
 build, and the old one is freed when its last request is done. A build that fails its checks
-(corrupt, another model, missing) is refused and the current one keeps serving.
+(corrupt, another model, missing) is refused and the current one keeps serving. Each build answers
+with the encoder it carries; the loaded one is kept when the new build uses the same.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from indexer.embed import Embedder
+from indexer.encoders import open_index
 from indexer.settings import Settings
-from indexer.store import current_build, load_index
+from indexer.store import current_build
 from indexer.vocabulary import Vocabulary, load_vocabulary
 from recommender.api.schemas import IndexCounts, Ready, ReloadResult
 from recommender.catalog import Catalog
@@ -47,7 +49,8 @@ class Served:
 class LiveIndex:
     """Holds the Served build; `reload` loads the newest published one aside and swaps it in."""
 
-    def __init__(self, settings: Settings, embedder: Embedder, *, today: Callable[[], dt.date] = dt.date.today) -> None:
+    def __init__(self, settings: Settings, embedder: Embedder | None = None, *, today: Callable[[], dt.date] = dt.date.today) -> None:
+        """`embedder`: a loaded encoder every build must have been made with; by default each build's own."""
         self._settings = settings
         self._embedder = embedder
         self._today = today
@@ -65,14 +68,14 @@ class LiveIndex:
             before = self._served
             if current_build(self._settings.index) == before.recommender.snapshot.path:
                 return _result(before, before, changed=False)
-            after = self._load()
+            after = self._load(reuse=before.recommender.retriever.embedder)
             self._served = after  # one reference assignment: atomic for every reader
             log.info("now serving index build %s (was %s)", after.build_id, before.build_id)
             return _result(before, after, changed=True)
 
-    def _load(self) -> Served:
-        snapshot = load_index(self._settings.index, model_id=self._embedder.model_id)
-        recommender = Recommender(snapshot, self._embedder, vocabulary=self._vocabulary, today=self._today)
+    def _load(self, *, reuse: Embedder | None = None) -> Served:
+        snapshot, embedder = open_index(self._settings, embedder=self._embedder, reuse=reuse)
+        recommender = Recommender(snapshot, embedder, vocabulary=self._vocabulary, today=self._today)
         return Served(recommender, Catalog(snapshot, vocabulary=self._vocabulary, today=self._today), dt.datetime.now(dt.UTC))
 
 

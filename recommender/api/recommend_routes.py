@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body, Depends, Response
 
 from recommender.api.auth import Authenticator, Caller
 from recommender.api.errors import documented
@@ -17,6 +17,11 @@ from recommender.models import Recommendation, RecommendationRequest
 ERRORS = documented(400, 401, 403, 413, 422, 429)
 
 
+def _json(answer: Recommendation) -> Response:
+    """The answer serialised once by pydantic; FastAPI would validate the returned model again before serialising it."""
+    return Response(answer.model_dump_json(), media_type="application/json")
+
+
 def recommend_routes(live: LiveIndex, auth: Authenticator, workers: Workers) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["recommend"])
     reader = Depends(auth.require("buyer", "seller"))
@@ -24,7 +29,7 @@ def recommend_routes(live: LiveIndex, auth: Authenticator, workers: Workers) -> 
     @router.post("/recommendations", response_model=Recommendation, responses=ERRORS)
     async def recommendations(
         body: Annotated[RecommendationRequest, Body(openapi_examples=RECOMMENDATION_EXAMPLES)], caller: Caller = reader,
-    ) -> Recommendation:
+    ) -> Response:
         """A short, reasoned set of content for the buyer's problems, with the gaps nothing answers.
 
         A buyer key is always served buyer-facing content only, whatever `audience` says; a seller
@@ -32,12 +37,12 @@ def recommend_routes(live: LiveIndex, auth: Authenticator, workers: Workers) -> 
         """
         asked = body.audience if "audience" in body.model_fields_set else None
         request = body.model_copy(update={"audience": caller.audience(asked)})
-        return await workers.run(live.current.recommender.recommend, request)
+        return _json(await workers.run(live.current.recommender.recommend, request))
 
     @router.post("/ask", response_model=Recommendation, responses=ERRORS)
-    async def ask(body: Annotated[AskRequest, Body(openapi_examples=ASK_EXAMPLES)], caller: Caller = reader) -> Recommendation:
+    async def ask(body: Annotated[AskRequest, Body(openapi_examples=ASK_EXAMPLES)], caller: Caller = reader) -> Response:
         """Free text from a seller, as `recommender ask`: stage, roles and industry are recognised from it."""
         recommender = live.current.recommender
-        return await workers.run(lambda: recommender.ask(body.text, audience=caller.audience(body.audience), max_items=body.max_items))
+        return _json(await workers.run(lambda: recommender.ask(body.text, audience=caller.audience(body.audience), max_items=body.max_items)))
 
     return router

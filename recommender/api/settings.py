@@ -53,7 +53,6 @@ class ServerSettings(Settings):
     api_rate_burst: int = Field(default=30, ge=1, le=100_000, description="requests a key may send at once before the rate applies")
     api_max_body_bytes: int = Field(default=MAX_BODY_BYTES, ge=1024, le=1024 * 1024)
     api_workers: int = Field(default=4, ge=1, le=64, description="requests computed at once (threads); the rest wait their turn")
-    api_torch_threads: int = Field(default=1, ge=1, le=64, description="threads one embedding may use; 1 leaves the cores to concurrent requests")
     api_limit_concurrency: int = Field(default=64, ge=1, le=10_000, description="open requests before uvicorn answers 503")
     api_keep_alive_seconds: int = Field(default=5, ge=1, le=300)
 

@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import Any, Callable, TypeVar
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.markup import escape
 
 from indexer.errors import RecommenderError
-from indexer.settings import Settings
+from indexer.settings import Precision, Runtime, Settings
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Recommend the right sales content for a buyer - and say what the library does not answer.")
 err = Console(stderr=True)
@@ -28,25 +29,31 @@ def configure(
     ctx: typer.Context,
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress details to stderr."),
     model: Path | None = typer.Option(None, "--model", help="Folder of a sentence-transformers model (default: the bundled all-MiniLM-L6-v2).", envvar="RECOMMENDER_MODEL"),
+    runtime: Runtime | None = typer.Option(None, "--runtime", help="Encoder runtime: onnx or torch (default: onnx for indexing; an index answers with its own).",
+                                           envvar="RECOMMENDER_RUNTIME"),
+    precision: Precision | None = typer.Option(None, "--precision", help="Encoder weights: fp32 or int8 (onnx only; default fp32; an index answers with its own).",
+                                               envvar="RECOMMENDER_PRECISION"),
 ) -> None:
     """Settings come from RECOMMENDER_* environment variables and these options."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[RichHandler(console=err, show_path=False)], format="%(message)s")
     _quiet_libraries()
-    ctx.obj = Settings(model=model) if model is not None else Settings()
+    given: dict[str, Any] = {"model": model, "runtime": runtime, "precision": precision}
+    try:
+        ctx.obj = Settings(**{k: v for k, v in given.items() if v is not None})
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {str(e['msg']).removeprefix('Value error, ')}" for e in exc.errors())
+        err.print(f"[bold red]error:[/] the settings are not valid: {escape(problems)}", highlight=False)
+        err.print("  Check the RECOMMENDER_* environment variables and the global options (recommender --help).", highlight=False)
+        raise typer.Exit(1) from None
 
 
 def _quiet_libraries() -> None:
+    """Through the environment, so that nothing heavy (transformers) is imported to quieten it."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    for name in ("bm25s", "sentence_transformers", "faiss"):
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    for name in ("bm25s", "sentence_transformers", "faiss", "onnx_model", "fusion_base", "onnx_model_bert"):
         logging.getLogger(name).setLevel(logging.WARNING)
-    try:
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.disable_progress_bar()
-        hf_logging.set_verbosity_error()
-    except ImportError:
-        pass
 
 
 def settings_of(ctx: typer.Context, *, index: Path | None = None) -> Settings:

@@ -1,25 +1,23 @@
-"""`recommender eval`: retrieval quality on a BEIR-layout test collection, or a library's answers
-against labelled buyer scenarios."""
+"""`recommender eval`: retrieval quality on a BEIR-layout test collection, or a library's curated
+answers against labelled buyer scenarios."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 import typer
 from rich.table import Table
 
-from indexer.build import BuildOptions
-from indexer.embed import load_embedder
-from indexer.store import current_build
 from recommender.cli.app import app, err, out, settings_of, user_errors
 from recommender.cli.progress import TerminalProgress
-from recommender.evaluation import EvalReport, default_cache, evaluate
-from recommender.retriever import METHODS, Method
-from recommender.scenario_eval import ScenarioReport, report, run_scenarios
-from recommender.scenarios import load_scenarios, resolve_ids
-from recommender.service import Recommender
+
+if TYPE_CHECKING:
+    from recommender.evaluation import EvalReport
+    from recommender.retriever import Method
+    from recommender.scenario_eval import ScenarioReport
 
 SCENARIO_HELP = ("YAML list of buyer scenarios: {id, stage, problems: [..], relevant: {ID: 2|1}, gap: true}; an ID is a document id "
                  "or its path relative to the indexed folder, with or without .md. Reports the curated sets against plain hybrid search.")
@@ -32,30 +30,34 @@ def eval_command(
     dataset: Path | None = typer.Option(None, "--dataset", help="Folder with corpus.jsonl, queries.jsonl and qrels/<split>.tsv (BEIR layout)."),
     scenarios: Path | None = typer.Option(None, "--scenarios", help=SCENARIO_HELP),
     index: Path | None = typer.Option(None, "--index", help="With --scenarios: the index of the library (default .recommender/index, or RECOMMENDER_INDEX)."),
-    audience: str = typer.Option("buyer", "--audience", help="With --scenarios: buyer (only buyer-facing content) or seller (internal content too)."),
-    max_items: int = typer.Option(5, "--max-items", help="With --scenarios: items per curated set (1-20)."),
+    audience: Literal["buyer", "seller"] = typer.Option("buyer", "--audience", help="With --scenarios: buyer (only buyer-facing content) or seller (internal content too)."),
+    max_items: int = typer.Option(5, "--max-items", min=1, max=20, help="With --scenarios: items per curated set (1-20)."),
     as_of: str | None = typer.Option(None, "--as-of", help="With --scenarios: the date expiry is judged on (YYYY-MM-DD; default today)."),
-    method: str = typer.Option("all", "--method", help="With --dataset: dense, keyword, hybrid or all."),
+    method: Literal["dense", "keyword", "hybrid", "all"] = typer.Option("all", "--method", help="With --dataset: dense, keyword, hybrid or all."),
     split: str = typer.Option("test", "--split", help="With --dataset: which judgments to score, qrels/<split>.tsv."),
-    cache: Path | None = typer.Option(None, "--cache", help="With --dataset: where the corpus is written and indexed (default .recommender/eval/<dataset name>)."),
+    cache: Path | None = typer.Option(None, "--cache", help="With --dataset: where the corpus is written and indexed (default .recommender/eval/<dataset name>); reused while unchanged."),
     as_json: bool = typer.Option(False, "--json", help="Print only JSON on stdout (progress goes to stderr)."),
 ) -> None:
     """Measure quality: nDCG@10, Recall@100 and MRR@10 on a test collection (--dataset), or a library's curated answers against buyer scenarios (--scenarios)."""
     if (dataset is None) == (scenarios is None):
         raise typer.BadParameter("give exactly one of --dataset (a BEIR collection) or --scenarios (a YAML file of buyer scenarios)", param_hint="--dataset / --scenarios")
     if scenarios is not None:
-        _scenarios(ctx, scenarios, index=index, audience=_audience(audience), max_items=max_items, today=_date(as_of), as_json=as_json)
-        return
-    assert dataset is not None
-    _dataset(ctx, dataset, methods=_methods(method), split=split, cache=cache, as_json=as_json)
+        _scenarios(ctx, scenarios, index=index, audience=audience, max_items=max_items, today=_date(as_of), as_json=as_json)
+    elif dataset is not None:
+        _dataset(ctx, dataset, methods=_methods(method), split=split, cache=cache, as_json=as_json)
 
 
 def _scenarios(ctx: typer.Context, path: Path, *, index: Path | None, audience: str, max_items: int, today: dt.date, as_json: bool) -> None:
+    from indexer.store import current_build
+    from recommender.evaluation import metrics_available
+    from recommender.scenario_eval import report, run_scenarios
+    from recommender.scenarios import load_scenarios, resolve_ids
+    from recommender.service import Recommender
+
+    metrics_available()
     settings = settings_of(ctx, index=index)
-    loaded = load_scenarios(path)  # a bad file is reported before the model loads
+    loaded = load_scenarios(path)  # a bad file is reported before anything heavy loads
     current_build(settings.index)
-    if not 1 <= max_items <= 20:
-        raise typer.BadParameter("ask for 1-20 items", param_hint="--max-items")
     recommender = Recommender.open(settings, today=lambda: today)
     resolved = resolve_ids(loaded, recommender.snapshot)
     result = report(recommender, run_scenarios(recommender, resolved, audience=audience, max_items=max_items, today=today), audience=audience, today=today)
@@ -68,21 +70,21 @@ def _scenarios(ctx: typer.Context, path: Path, *, index: Path | None, audience: 
 
 
 def _dataset(ctx: typer.Context, dataset: Path, *, methods: tuple[Method, ...], split: str, cache: Path | None, as_json: bool) -> None:
+    from indexer.build import BuildOptions
+    from indexer.encoders import exports_of, indexing_encoder
+    from recommender.evaluation import default_cache, evaluate, metrics_available
+
+    metrics_available()
     settings = settings_of(ctx)
-    embedder = load_embedder(settings.model)
+    folder = cache or default_cache(dataset)
+    embedder = indexing_encoder(settings, exports=exports_of(settings, folder / "index"))
     build = BuildOptions(index=Path(), batch_size=settings.batch_size, overlap_tokens=settings.piece_overlap_tokens, keep_builds=settings.keep_builds)
     with TerminalProgress(err) as progress:
-        result = evaluate(dataset, embedder=embedder, cache=cache or default_cache(dataset), split=split, methods=methods, build=build, progress=progress)
+        result = evaluate(dataset, embedder=embedder, cache=folder, split=split, methods=methods, build=build, progress=progress)
     if as_json:
         typer.echo(json.dumps(result.as_json(), indent=2))
     else:
         out.print(_table(result))
-
-
-def _audience(value: str) -> str:
-    if value not in ("buyer", "seller"):
-        raise typer.BadParameter(f"'{value}' is not buyer or seller", param_hint="--audience")
-    return value
 
 
 def _date(value: str | None) -> dt.date:
@@ -95,12 +97,9 @@ def _date(value: str | None) -> dt.date:
 
 
 def _methods(value: str) -> tuple[Method, ...]:
-    if value == "all":
-        return METHODS
-    for method in METHODS:
-        if value == method:
-            return (method,)
-    raise typer.BadParameter(f"'{value}' is not one of dense, keyword, hybrid, all", param_hint="--method")
+    from recommender.retriever import METHODS
+
+    return METHODS if value == "all" else tuple(m for m in METHODS if m == value)
 
 
 def _per_scenario(result: ScenarioReport) -> Table:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
 
-from indexer.build import BuildOptions, BuildSummary, build_index
-from indexer.embed import load_embedder
 from indexer.vocabulary import load_vocabulary
 from recommender.cli.app import app, err, settings_of, user_errors
 from recommender.cli.progress import TerminalProgress
+
+if TYPE_CHECKING:
+    from indexer.build import BuildSummary
 
 
 @app.command("index")
@@ -24,11 +26,17 @@ def index_command(
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout (progress and problems go to stderr)."),
 ) -> None:
     """Index a library of markdown content; re-running embeds only what changed."""
+    from indexer.build import BuildOptions, build_index, check_sources
+    from indexer.encoders import exports_of, indexing_encoder
+
     settings = settings_of(ctx, index=index)
-    embedder = load_embedder(settings.model)
+    vocabulary = load_vocabulary(settings.vocabulary)
+    sources = paths or [Path("corpus")]
+    check_sources(sources)  # a wrong path is refused before the encoder loads
+    embedder = indexing_encoder(settings, exports=exports_of(settings))
     options = BuildOptions(index=settings.index, batch_size=settings.batch_size, overlap_tokens=settings.piece_overlap_tokens, keep_builds=settings.keep_builds, strict=strict)
     with TerminalProgress(err) as progress:
-        summary = build_index(paths or [Path("corpus")], options=options, embedder=embedder, vocabulary=load_vocabulary(settings.vocabulary), progress=progress)
+        summary = build_index(sources, options=options, embedder=embedder, vocabulary=vocabulary, progress=progress)
     _print_issues(summary)
     if as_json:
         typer.echo(summary.model_dump_json(indent=2))

@@ -6,11 +6,23 @@ from pathlib import Path
 
 import typer
 
+from indexer.settings import Settings
+from indexer.vocabulary import load_vocabulary
 from recommender.cli.app import app, out, settings_of, user_errors
 from recommender.cli.render import render, render_per_role
-from recommender.service import Recommender, parse_request
+from recommender.models import RecommendationRequest
+from recommender.requests import check_vocabulary, parse_request
 
 INDEX_HELP = "Index directory (default .recommender/index, or RECOMMENDER_INDEX)."
+
+
+def checked(request: RecommendationRequest, settings: Settings) -> RecommendationRequest:
+    """The cheap checks, before the index and its encoder load: the vocabulary, then that an index is there."""
+    check_vocabulary(request, load_vocabulary(settings.vocabulary))
+    from indexer.store import current_build
+
+    current_build(settings.index)
+    return request
 
 
 @app.command("recommend")
@@ -32,9 +44,13 @@ def recommend_command(
     index: Path | None = typer.Option(None, "--index", help=INDEX_HELP),
 ) -> None:
     """Recommend a short, reasoned set of content for a buyer's problems."""
-    request = parse_request({"problems": problem, "stage": stage, "roles": role, "industry": industry, "already_sent": sent, "max_items": max_items,
-                             "reading_budget_minutes": budget_minutes, "audience": audience, "include_types": include_type, "exclude_types": exclude_type})
-    recommender = Recommender.open(settings_of(ctx, index=index))
+    settings = settings_of(ctx, index=index)
+    request = checked(parse_request({"problems": problem, "stage": stage, "roles": role, "industry": industry, "already_sent": sent, "max_items": max_items,
+                                     "reading_budget_minutes": budget_minutes, "audience": audience, "include_types": include_type,
+                                     "exclude_types": exclude_type}), settings)
+    from recommender.service import Recommender
+
+    recommender = Recommender.open(settings)
     if per_role:
         grouped = recommender.recommend_per_role(request)
         typer.echo(grouped.model_dump_json(indent=2)) if as_json else render_per_role(out, grouped)
@@ -54,6 +70,9 @@ def ask_command(
     index: Path | None = typer.Option(None, "--index", help=INDEX_HELP),
 ) -> None:
     """Answer a free-text request; shows the stage, roles and industry it recognised."""
-    parse_request({"problems": [text], "audience": audience, "max_items": max_items})  # fail fast, before loading the model
-    answer = Recommender.open(settings_of(ctx, index=index)).ask(text, audience=audience, max_items=max_items)
+    settings = settings_of(ctx, index=index)
+    checked(parse_request({"problems": [text], "audience": audience, "max_items": max_items}), settings)
+    from recommender.service import Recommender
+
+    answer = Recommender.open(settings).ask(text, audience=audience, max_items=max_items)
     typer.echo(answer.model_dump_json(indent=2)) if as_json else render(out, answer)

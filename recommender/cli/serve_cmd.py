@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from indexer.errors import InvalidRequestError
+from indexer.errors import InvalidRequestError, RecommenderError
 from recommender.api.keys import SCOPES, new_key
 from recommender.cli.app import app, err, settings_of, user_errors
 
@@ -26,19 +26,23 @@ def serve_command(
     config: Path | None = typer.Option(None, "--config", envvar="RECOMMENDER_API_CONFIG",
                                        help="TOML file with settings (index, api_keys, api_host, ...); the environment overrides it."),
 ) -> None:
-    """Serve the recommender over HTTP (docs at /docs); loads the model and the index once at start-up."""
-    import uvicorn
+    """Serve the recommender over HTTP (docs at /docs); loads the index and its encoder once at start-up."""
+    try:
+        import uvicorn
 
-    from recommender.api.app import create_app
-    from recommender.api.settings import ServerSettings
+        from recommender.api.app import create_app
+        from recommender.api.settings import ServerSettings
+    except ImportError as exc:
+        raise RecommenderError(f"recommender serve needs {exc.name}, which is not installed",
+                               hint="Install the serving extra: pip install 'buyer-content-recommender[serve]' (make install does it).") from exc
 
-    settings = ServerSettings.load(config, index=index, api_host=host, api_port=port, model=settings_of(ctx).model)
+    core = settings_of(ctx)
+    settings = ServerSettings.load(config, index=index, api_host=host, api_port=port, model=core.model, runtime=core.runtime, precision=core.precision)
     _configure_logging(verbose=logging.getLogger().level <= logging.INFO)
     if not settings.api_keys:
         err.print(f"[yellow]No API keys configured:[/] serving on {settings.api_host} (loopback only) without authentication; every local caller "
                   "has the seller and admin scopes. To serve deal rooms, create keys with 'recommender keys create'.", highlight=False)
-    _configure_torch(settings.api_torch_threads)
-    err.print(f"Loading the model and the index at {settings.index} ...", highlight=False)
+    err.print(f"Loading the index at {settings.index} and its encoder ...", highlight=False)
     api = create_app(settings)
     uvicorn.run(api, host=settings.api_host, port=settings.api_port, log_config=None, log_level="info", access_log=False, server_header=False,
                 limit_concurrency=settings.api_limit_concurrency, timeout_keep_alive=settings.api_keep_alive_seconds, timeout_graceful_shutdown=10)
@@ -72,13 +76,6 @@ def _configure_logging(*, verbose: bool) -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for name in ("recommender.api", "uvicorn.error"):
         logging.getLogger(name).setLevel(logging.INFO)
-
-
-def _configure_torch(threads: int) -> None:
-    """One process-wide choice, made here at the edge: requests run side by side, each embedding on few threads."""
-    import torch
-
-    torch.set_num_threads(threads)
 
 
 def _first_error(exc: ValueError) -> str:
