@@ -181,7 +181,10 @@ def piece_texts(paths: Sequence[Path], *, options: BuildOptions, embedder: Embed
 
 def _assemble(documents: Sequence[Document], issues: Sequence[FileIssue], embedder: Embedder, options: BuildOptions) -> tuple[BuildContent, list[str], list[str]]:
     """The build's content, the texts of its pieces and the texts of its sentences, in row order."""
-    stored_docs, sections, pieces, texts = [], [], [], []
+    stored_docs: list[StoredDocument] = []
+    sections: list[StoredSection] = []
+    pieces: list[StoredPiece] = []
+    texts: list[str] = []
     sentences: list[StoredSentence] = []
     sentence_texts: list[str] = []
     for d, document in enumerate(documents):

@@ -88,7 +88,8 @@ def load_scenarios(path: Path) -> list[Scenario]:
         raise RecommenderError(f"{path} is not valid YAML: {exc}", hint="Fix the YAML syntax at the position shown.") from exc
     if not isinstance(data, list) or not data:
         raise RecommenderError(f"{path} must hold a non-empty YAML list of scenarios", hint=FORMAT_HINT)
-    scenarios, problems = [], []
+    scenarios: list[Scenario] = []
+    problems: list[str] = []
     for number, entry in enumerate(data, start=1):
         try:
             scenarios.append(Scenario.model_validate(entry))
@@ -127,7 +128,7 @@ def resolve_ids(scenarios: Sequence[Scenario], snapshot: IndexSnapshot) -> list[
     unknown: list[str] = []
     out = []
     for scenario in scenarios:
-        relevant = {}
+        relevant: dict[str, int] = {}
         for given, grade in scenario.relevant.items():
             doc_id = lookup.get(_key(given))
             if doc_id is None:

@@ -68,7 +68,7 @@ def suggest_for(snapshot: IndexSnapshot, doc_vectors: np.ndarray, embedder: Embe
     """Type, stages and roles for the items `wanted`, judged as if they had none (their own tags are not used)."""
     if not wanted:
         return []
-    labels = {"type": list(TYPES), "stages": list(STAGES), "roles": list(vocabulary.roles.values)}
+    labels: dict[Field, list[str]] = {"type": list(TYPES), "stages": list(STAGES), "roles": list(vocabulary.roles.values)}
     texts = descriptions()
     prototypes = {field: embedder.embed([texts.get(field, {}).get(v, v.replace("-", " ")) for v in values]) for field, values in labels.items()}
     out = []
