@@ -33,7 +33,7 @@ from typing import Sequence
 from rich.console import Console
 from rich.table import Table
 
-from indexer.build import BuildOptions, BuildSummary, build_index, piece_texts
+from indexer.build import BuildOptions, BuildSummary, build_index, embedded_texts
 from indexer.cache import text_hash
 from indexer.embed import Embedder, load_embedder
 from indexer.encoders import indexing_encoder
@@ -75,9 +75,9 @@ def texts_embedded_by_a_build(corpus: Path, work: Path, embedder: Embedder, batc
     """Build once (which also warms the model up) and return the distinct texts that build embedded."""
     options = BuildOptions(index=work / "probe", batch_size=batch_size)
     summary = build_index([corpus], options=options, embedder=embedder, vocabulary=Vocabulary())
-    texts = list(dict.fromkeys(piece_texts([corpus], options=options, embedder=embedder, vocabulary=Vocabulary())))
+    texts = list(dict.fromkeys(embedded_texts([corpus], options=options, embedder=embedder, vocabulary=Vocabulary())))
     cached = _cached_hashes(options.index)
-    if len(texts) != summary.pieces_embedded or {text_hash(t) for t in texts} != cached:
+    if len(texts) != summary.pieces_embedded + summary.sentences_embedded or {text_hash(t) for t in texts} != cached:
         raise SystemExit("the texts to encode differ from what the build embedded; the comparison would be unfair")
     return summary, texts
 
@@ -94,8 +94,9 @@ def time_build(corpus: Path, index: Path, embedder: Embedder, batch_size: int, e
     started = time.perf_counter()
     summary = build_index([corpus], options=BuildOptions(index=index, batch_size=batch_size), embedder=embedder, vocabulary=Vocabulary())
     seconds = time.perf_counter() - started
-    if summary.pieces_embedded != expected_embedded:
-        raise SystemExit(f"a fresh build embedded {summary.pieces_embedded} texts, expected {expected_embedded}: it was not uncached")
+    embedded = summary.pieces_embedded + summary.sentences_embedded
+    if embedded != expected_embedded:
+        raise SystemExit(f"a fresh build embedded {embedded} texts, expected {expected_embedded}: it was not uncached")
     return seconds
 
 

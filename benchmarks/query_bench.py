@@ -44,7 +44,7 @@ class QueryResult:
 
 
 def requests_from(path: Path) -> list[RecommendationRequest]:
-    return [parse_request(s.request(5)) for s in load_scenarios(path)]
+    return [parse_request(s.request(max_items=5)) for s in load_scenarios(path)]
 
 
 def floor(recommender: Recommender, embedder: Embedder, problems: Sequence[str], k: int) -> None:

@@ -173,6 +173,13 @@ def _listing(issues: Sequence[FileIssue]) -> str:
     return "".join(f"\n  {issue.render()}" for issue in issues)
 
 
+def embedded_texts(paths: Sequence[Path], *, options: BuildOptions, embedder: Embedder, vocabulary: Vocabulary) -> list[str]:
+    """Every text a build of `paths` embeds: the pieces (heading prefix + text), then the sentences; writes nothing."""
+    documents, issues = _read_all(paths, vocabulary, _Silent())
+    _, pieces, sentences = _assemble(documents, issues, embedder, options)
+    return [*pieces, *sentences]
+
+
 def piece_texts(paths: Sequence[Path], *, options: BuildOptions, embedder: Embedder, vocabulary: Vocabulary) -> list[str]:
     """The texts a build of `paths` embeds (heading prefix + piece text), in piece order; writes nothing."""
     documents, issues = _read_all(paths, vocabulary, _Silent())
