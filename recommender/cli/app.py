@@ -35,7 +35,9 @@ def configure(
                                                envvar="RECOMMENDER_PRECISION"),
 ) -> None:
     """Settings come from RECOMMENDER_* environment variables and these options."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[RichHandler(console=err, show_path=False)], format="%(message)s")
+    level = logging.INFO if verbose else logging.WARNING
+    handler = RichHandler(console=err, show_path=False, level=level)  # the handler's level too: bm25s sets its own logger to DEBUG on import
+    logging.basicConfig(level=level, handlers=[handler], format="%(message)s")
     _quiet_libraries()
     given: dict[str, Any] = {"model": model, "runtime": runtime, "precision": precision}
     try:

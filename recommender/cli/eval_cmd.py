@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from recommender.cli.app import app, err, out, settings_of, user_errors
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from recommender.retriever import Method
     from recommender.scenario_eval import ScenarioReport
 
+WIDE = 140
 SCENARIO_HELP = ("YAML list of buyer scenarios: {id, stage, problems: [..], relevant: {ID: 2|1}, gap: true}; an ID is a document id "
                  "or its path relative to the indexed folder, with or without .md. Reports the curated sets against plain hybrid search.")
 
@@ -64,7 +66,8 @@ def _scenarios(ctx: typer.Context, path: Path, *, index: Path | None, audience: 
     if as_json:
         typer.echo(result.model_dump_json(indent=2))
         return
-    out.print(_per_scenario(result))
+    wide = out if out.width >= WIDE else Console(width=WIDE, highlight=False)  # every column readable, also when piped
+    wide.print(_per_scenario(result))
     out.print(_overall(result, path))
     _never(result)
 
@@ -104,9 +107,9 @@ def _methods(value: str) -> tuple[Method, ...]:
 
 def _per_scenario(result: ScenarioReport) -> Table:
     table = Table(title="Per scenario (nDCG@5; a gap scenario has none)", title_justify="left")
-    table.add_column("scenario", no_wrap=True)
-    for column in ("curated", "plain same length", "plain top 5", "items", "send-first in set", "false gaps", "missed gaps"):
-        table.add_column(column, justify="right")
+    table.add_column("scenario", no_wrap=True, max_width=44, overflow="ellipsis")
+    for column in ("curated", "plain, same length", "plain, top 5", "items", "send-first", "false gaps", "missed gaps"):
+        table.add_column(column, justify="right", no_wrap=True, min_width=len(column))
     for line in result.per_scenario:
         table.add_row(line.id, _num(line.ndcg_at_5), _num(line.plain_same_length_ndcg_at_5), _num(line.plain_top5_ndcg_at_5), str(len(line.items)),
                       {True: "yes", False: "NO", None: "-"}[line.send_first], str(len(line.false_gaps)) if line.false_gaps else "", str(len(line.missed_gaps)) if line.missed_gaps else "")
