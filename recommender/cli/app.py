@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
 import os
@@ -56,6 +57,16 @@ def _quiet_libraries() -> None:
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     for name in ("bm25s", "sentence_transformers", "faiss", "onnx_model", "fusion_base", "onnx_model_bert"):
         logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def date_option(value: str | None, option: str) -> dt.date:
+    """A YYYY-MM-DD option as a date (today when not given), or a usage error naming the option."""
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"'{value}' is not a date in the form YYYY-MM-DD (like 2026-11-27)", param_hint=option) from None
 
 
 def settings_of(ctx: typer.Context, *, index: Path | None = None) -> Settings:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from indexer.store import load_index
 from recommender.audit import STALE_MONTHS, AuditOptions, AuditReport, audit_library, render_html
 from recommender.audit.metadata_file import MIN_CONFIDENCE, apply_file, suggestions_file
 from recommender.audit.report import CoverageMatrix, DuplicateCluster, Fix
-from recommender.cli.app import app, err, out, settings_of, user_errors
+from recommender.cli.app import app, date_option, err, out, settings_of, user_errors
 from recommender.service import Recommender
 
 SHOWN = 12  # rows per list in the terminal; --json and --html have them all
@@ -37,7 +36,7 @@ def audit_command(
 ) -> None:
     """Audit the library: what to fix first, near-duplicates, expired and stale items, missing metadata, coverage and gaps."""
     settings = settings_of(ctx, index=index)
-    options = AuditOptions(today=_date(today), stale_months=stale_months, problems=problems, results=results)
+    options = AuditOptions(today=date_option(today, "--today"), stale_months=stale_months, problems=problems, results=results)
     recommender = None
     if problems is not None or suggest is not None:
         recommender = Recommender.open(settings, today=lambda: options.today)
@@ -55,15 +54,6 @@ def audit_command(
         typer.echo(report.model_dump_json(indent=2))
     else:
         render_report(out, report)
-
-
-def _date(value: str | None) -> dt.date:
-    if value is None:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"'{value}' is not a date like 2026-11-27", param_hint="--today") from None
 
 
 def _write(path: Path, text: str) -> None:

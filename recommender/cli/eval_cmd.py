@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from recommender.cli.app import app, err, out, settings_of, user_errors
+from recommender.cli.app import app, date_option, err, out, settings_of, user_errors
 from recommender.cli.progress import TerminalProgress
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ def eval_command(
     if (dataset is None) == (scenarios is None):
         raise typer.BadParameter("give exactly one of --dataset (a BEIR collection) or --scenarios (a YAML file of buyer scenarios)", param_hint="--dataset / --scenarios")
     if scenarios is not None:
-        _scenarios(ctx, scenarios, index=index, audience=audience, max_items=max_items, today=_date(as_of), as_json=as_json)
+        _scenarios(ctx, scenarios, index=index, audience=audience, max_items=max_items, today=date_option(as_of, "--as-of"), as_json=as_json)
     elif dataset is not None:
         _dataset(ctx, dataset, methods=_methods(method), split=split, cache=cache, as_json=as_json)
 
@@ -88,15 +88,6 @@ def _dataset(ctx: typer.Context, dataset: Path, *, methods: tuple[Method, ...], 
         typer.echo(json.dumps(result.as_json(), indent=2))
     else:
         out.print(_table(result))
-
-
-def _date(value: str | None) -> dt.date:
-    if value is None:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"'{value}' is not a date like 2026-11-30", param_hint="--as-of") from None
 
 
 def _methods(value: str) -> tuple[Method, ...]:
