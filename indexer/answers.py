@@ -40,7 +40,7 @@ class AnswerScorer:
                  piece_sentences: tuple[np.ndarray, np.ndarray], weights: AnswerWeights | None = None) -> None:
         self.keyword = keyword
         self.piece_vectors = piece_vectors
-        self.sentence_vectors = sentence_vectors
+        self.sentence_vectors = np.asarray(sentence_vectors, dtype=np.float32)  # float16 on disk; float32 here, where BLAS works
         self.indptr, self.indices = piece_sentences
         self.weights = weights or AnswerWeights()
 
@@ -64,14 +64,15 @@ class AnswerScorer:
         lengths = ends - starts
         if lengths.sum() == 0:
             return similarity, sentence
-        owner = np.repeat(np.arange(len(rows)), lengths)
-        first_of_group = np.cumsum(lengths) - lengths
-        gather = self.indices[starts[owner] + np.arange(int(lengths.sum())) - first_of_group[owner]]
-        sims = np.asarray(self.sentence_vectors[gather], dtype=np.float32) @ vector.astype(np.float32)
-        order = np.lexsort((-sims, owner))  # per piece, its best sentence first
-        first = order[np.concatenate([[0], np.cumsum(lengths[lengths > 0])[:-1]])]
         has = lengths > 0
-        similarity[has] = sims[first]
+        owner = np.repeat(np.arange(len(rows)), lengths)
+        group = np.cumsum(lengths) - lengths  # where each piece's sentences start in the gathered arrays
+        gather = self.indices[starts[owner] + np.arange(int(lengths.sum())) - group[owner]]
+        sims = self.sentence_vectors[gather] @ vector.astype(np.float32)
+        best = np.maximum.reduceat(sims, group[has])
+        position = np.arange(len(sims))
+        first = np.minimum.reduceat(np.where(sims == np.repeat(best, lengths[has]), position, len(sims)), group[has])  # the first best, for ties
+        similarity[has] = best
         sentence[has] = gather[first]
         return similarity, sentence
 

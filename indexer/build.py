@@ -226,8 +226,8 @@ def _embed_cached(texts: Sequence[str], embedder: Embedder, root: Path, batch_si
     try:
         hashes = [text_hash(t) for t in texts]
         known = cache.get_many(hashes)
-        missing = list(dict.fromkeys(h for h in hashes if h not in known))
         by_hash = {h: texts[i] for i, h in enumerate(hashes)}
+        missing = sorted(dict.fromkeys(h for h in hashes if h not in known), key=lambda h: -len(by_hash[h]))  # chunks of like length pad little
         sink.phase("embedding", len(missing))
         for start in range(0, len(missing), batch_size * 8):
             chunk = missing[start : start + batch_size * 8]

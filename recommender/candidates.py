@@ -25,6 +25,7 @@ from recommender.resolve import ResolvedRequest
 from recommender.retriever import DocumentHit, Retriever
 
 PER_PROBLEM = 30  # items retrieved per problem before curation
+PASSAGES_JUDGED = 3  # an item's best passages (by hybrid score) judged as answers
 # An item's value for a problem: fit x (relevance + STRENGTH x answer strength), where relevance is
 # its best passage's hybrid score plus SECOND_PASSAGE x its second best's. Hybrid scores rank within
 # one problem; answer strength is absolute. Both chosen by python -m benchmarks.tune_curation.
@@ -125,11 +126,12 @@ def find_candidates(retriever: Retriever, scorer: AnswerScorer, calibration: Cal
 
 def judge(scorer: AnswerScorer, problem: str, vector: np.ndarray, hits: Sequence[DocumentHit], *, problem_index: int, allowed: np.ndarray | None) -> list[tuple[int, Match]]:
     """Each hit as an answer to the problem: its relevance, its strongest passage and that passage's best sentence."""
-    rows = np.array([p.row for hit in hits for p in hit.pieces], dtype=np.int64)
+    judged = [hit.pieces[:PASSAGES_JUDGED] for hit in hits]
+    rows = np.array([p.row for pieces in judged for p in pieces], dtype=np.int64)
     strength, sentence = scorer.answers(problem, vector, rows, allowed=allowed)
     out, start = [], 0
-    for hit in hits:
-        end = start + len(hit.pieces)
+    for hit, pieces in zip(hits, judged):
+        end = start + len(pieces)
         best = start + int(np.argmax(strength[start:end]))
         second = hit.pieces[1].score if len(hit.pieces) > 1 else 0.0
         out.append((hit.doc, Match(problem_index, hit.score + SECOND_PASSAGE * second, float(strength[best]), int(rows[best]), int(sentence[best]))))

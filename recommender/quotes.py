@@ -19,13 +19,31 @@ QUOTE_CHARS = 240
 SHORT_QUOTE = 120  # shorter quotes may take the next sentence along
 TERMS = 0.3
 ALONG = 0.8  # the next sentence comes along when it scores at least this share of the best
+ANALYSED_KEPT = 100_000  # sentences whose analysed terms are kept between requests
+
+
+class SentenceTerms:
+    """The analysed terms of one snapshot's sentences, kept once computed (a build never changes)."""
+
+    def __init__(self, snapshot: IndexSnapshot) -> None:
+        self.snapshot = snapshot
+        self._kept: dict[int, list[str]] = {}
+
+    def __call__(self, row: int) -> list[str]:
+        found = self._kept.get(row)
+        if found is None:
+            found = self.snapshot.keyword.terms(self.snapshot.sentences[row].text)
+            if len(self._kept) < ANALYSED_KEPT:
+                self._kept[row] = found
+        return found
 
 
 class Quoter:
     """Quotes for the matches of one request (whose problem vectors it holds)."""
 
-    def __init__(self, snapshot: IndexSnapshot, problems: tuple[str, ...], vectors: np.ndarray) -> None:
-        self.snapshot, self.problems, self.vectors = snapshot, problems, vectors
+    def __init__(self, snapshot: IndexSnapshot, sentence_vectors: np.ndarray, sentence_terms: SentenceTerms, problems: tuple[str, ...], vectors: np.ndarray) -> None:
+        self.snapshot, self.sentence_vectors, self.sentence_terms = snapshot, sentence_vectors, sentence_terms
+        self.problems, self.vectors = problems, vectors
         self._terms = [weighted_terms(snapshot.keyword, p) for p in problems]
 
     def quote(self, match: Match) -> str:
@@ -41,10 +59,9 @@ class Quoter:
         return clip(quote)
 
     def _scores(self, problem: int, rows: np.ndarray) -> np.ndarray:
-        vectors = np.asarray(self.snapshot.sentence_vectors[rows], dtype=np.float32)
-        similarity = vectors @ self.vectors[problem].astype(np.float32)
-        keyword, terms = self.snapshot.keyword, self._terms[problem]
-        return similarity + TERMS * np.array([term_share(terms, keyword.terms(self.snapshot.sentences[int(r)].text)) for r in rows])
+        similarity = self.sentence_vectors[rows] @ self.vectors[problem].astype(np.float32)
+        terms = self._terms[problem]
+        return similarity + TERMS * np.array([term_share(terms, self.sentence_terms(int(r))) for r in rows])
 
     def _along(self, row: int, following: int) -> bool:
         first, second = self.snapshot.sentences[row], self.snapshot.sentences[following]

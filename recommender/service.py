@@ -21,7 +21,7 @@ from recommender.models import (
     MAX_PROBLEMS, Closest, Gap, IndexInfo, PerRoleRecommendation, Recognised, Recommendation, RecommendationRequest,
     RecommendedItem, RoleRecommendation, SectionRef, Trimmed,
 )
-from recommender.quotes import Quoter
+from recommender.quotes import Quoter, SentenceTerms
 from recommender.reasons import reasons_for
 from recommender.requests import parse_request
 from recommender.resolve import ResolvedRequest, resolve
@@ -39,6 +39,7 @@ class Recommender:
         self.vocabulary = vocabulary or Vocabulary()
         self.retriever = Retriever(snapshot, embedder, fusion)
         self.calibration = snapshot.manifest.calibration
+        self._sentence_terms = SentenceTerms(snapshot)
         self.scorer = AnswerScorer(keyword=snapshot.keyword, piece_vectors=self.retriever.matrix, sentence_vectors=snapshot.sentence_vectors,
                                    piece_sentences=snapshot.piece_sentences, weights=self.calibration.weights)
         self._today = today
@@ -57,7 +58,7 @@ class Recommender:
         allowed = allowed_documents(self.snapshot, resolved, self._today(), duplicates=self.duplicates)
         vectors = self.retriever.embed(resolved.problems)
         candidates, results = find_candidates(self.retriever, self.scorer, self.calibration, resolved, allowed, vectors)
-        quoter = Quoter(self.snapshot, resolved.problems, vectors)
+        quoter = Quoter(self.snapshot, self.scorer.sentence_vectors, self._sentence_terms, resolved.problems, vectors)
         curation = curate(candidates, snapshot=self.snapshot, duplicates=self.duplicates, limits=Limits(resolved.max_items, resolved.budget_minutes))
         return Recommendation(
             items=[self._item(pick, curation.picks, resolved, quoter) for pick in curation.picks],
