@@ -42,7 +42,7 @@ from indexer.embed import Embedder
 from indexer.encoders import indexing_encoder
 from indexer.settings import Settings
 from indexer.vocabulary import Vocabulary
-from recommender.candidates import PER_PROBLEM, allowed_documents
+from recommender.candidates import PASSAGES_JUDGED, PER_PROBLEM, allowed_documents
 from recommender.resolve import resolve
 from recommender.scenarios import load_scenarios, resolve_ids
 from recommender.service import Recommender, parse_request
@@ -116,7 +116,7 @@ def labelled_parts(library: Library, recommender: Recommender) -> list[Labelled]
             if not (answerable or unanswerable):
                 continue
             hits = recommender.retriever.search_documents(problem, k=PER_PROBLEM, allowed=allowed, vector=vector)
-            rows = np.array([p.row for hit in hits for p in hit.pieces], dtype=np.int64)
+            rows = np.array([p.row for hit in hits for p in hit.pieces[:PASSAGES_JUDGED]], dtype=np.int64)  # what the recommender judges
             out.append(Labelled(library.name, scenario.id, answerable, parts(recommender, problem, vector, rows, allowed)))
     return out
 
@@ -168,8 +168,17 @@ def choose(items: list[Labelled], banks: dict[str, list[Parts]]) -> tuple[Weight
 
 def judge(items: list[Labelled], banks: dict[str, list[Parts]], weights: Weights, gap_z: float) -> dict[str, float]:
     answerable = np.array([i.answerable for i in items])
-    false_gaps, missed = rates(z_scores(items, banks, weights), answerable, gap_z)
-    return {"false_gap_rate": round(false_gaps, 4), "missed_gap_rate": round(missed, 4), "answerable": int(answerable.sum()), "unanswerable": int((~answerable).sum())}
+    z = z_scores(items, banks, weights)
+    false_gaps, missed = rates(z, answerable, gap_z)
+    return {"false_gap_rate": round(false_gaps, 4), "missed_gap_rate": round(missed, 4), "answerable": int(answerable.sum()), "unanswerable": int((~answerable).sum()),
+            "auc": round(_auc(z[answerable], z[~answerable]), 3)}
+
+
+def _auc(positive: np.ndarray, negative: np.ndarray) -> float:
+    """How often an answerable problem scores above an unanswerable one (ties count half)."""
+    if not positive.size or not negative.size:
+        return float("nan")
+    return float(np.mean((positive[:, None] > negative[None, :]) + 0.5 * (positive[:, None] == negative[None, :])))
 
 
 def cross_library(items: list[Labelled], banks: dict[str, list[Parts]]) -> list[dict]:
@@ -232,7 +241,7 @@ def _print(result: dict) -> None:
     console = Console()
     both = result["chosen_on_both"]
     console.print(f"Chosen on both libraries: weights {_weights(both)}, gap z {both['gap_z']}; "
-                  + "; ".join(f"{lib.name}: false gaps {both[lib.name]['false_gap_rate']:.1%}, missed gaps {both[lib.name]['missed_gap_rate']:.1%}" for lib in LIBRARIES))
+                  + "; ".join(f"{lib.name}: false gaps {both[lib.name]['false_gap_rate']:.1%}, missed gaps {both[lib.name]['missed_gap_rate']:.1%}, AUC {both[lib.name]['auc']}" for lib in LIBRARIES))
     table = Table("chosen on", "measured on", "weights (coverage, vocabulary)", "gap z", "false gaps", "missed gaps", title="Out of fold: across libraries")
     for row in result["across_libraries"]:
         table.add_row(row["chosen_on"], row["measured_on"], _weights(row), f"{row['gap_z']}",

@@ -29,7 +29,7 @@ PASSAGES_JUDGED = 3  # an item's best passages (by hybrid score) judged as answe
 # An item's value for a problem: fit x (relevance + STRENGTH x answer strength), where relevance is
 # its best passage's hybrid score plus SECOND_PASSAGE x its second best's. Hybrid scores rank within
 # one problem; answer strength is absolute. Both chosen by python -m benchmarks.tune_curation.
-SECOND_PASSAGE = 0.5
+SECOND_PASSAGE = 1.0
 STRENGTH = 0.5
 
 STAGE_WEIGHT, ROLE_WEIGHT, INDUSTRY_WEIGHT = 0.30, 0.20, 0.15
