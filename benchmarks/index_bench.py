@@ -77,7 +77,7 @@ def texts_embedded_by_a_build(corpus: Path, work: Path, embedder: Embedder, batc
     summary = build_index([corpus], options=options, embedder=embedder, vocabulary=Vocabulary())
     texts = list(dict.fromkeys(embedded_texts([corpus], options=options, embedder=embedder, vocabulary=Vocabulary())))
     cached = _cached_hashes(options.index)
-    if len(texts) != summary.pieces_embedded + summary.sentences_embedded or {text_hash(t) for t in texts} != cached:
+    if len(texts) != summary.texts_embedded or {text_hash(t) for t in texts} != cached:
         raise SystemExit("the texts to encode differ from what the build embedded; the comparison would be unfair")
     return summary, texts
 
@@ -94,7 +94,7 @@ def time_build(corpus: Path, index: Path, embedder: Embedder, batch_size: int, e
     started = time.perf_counter()
     summary = build_index([corpus], options=BuildOptions(index=index, batch_size=batch_size), embedder=embedder, vocabulary=Vocabulary())
     seconds = time.perf_counter() - started
-    embedded = summary.pieces_embedded + summary.sentences_embedded
+    embedded = summary.texts_embedded
     if embedded != expected_embedded:
         raise SystemExit(f"a fresh build embedded {embedded} texts, expected {expected_embedded}: it was not uncached")
     return seconds

@@ -25,14 +25,16 @@ from pathlib import Path
 from rich.console import Console
 
 from indexer.build import BuildOptions
-from indexer.embed import Embedder, load_embedder
+from indexer.embed import Embedder
+from indexer.encoders import indexing_encoder
+from indexer.settings import Settings
 from indexer.keyword import KeywordConfig
 from recommender.evaluation import evaluate
 from recommender.retriever import FusionConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 SCIFACT = ROOT.parent / "shared" / "evaldata" / "scifact"
-CACHE = ROOT / ".recommender" / "tuning"
+CACHE = ROOT / ".recommender" / "tuning" / "scifact"
 ALPHAS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 CANDIDATES = (100, 200, 400)
 RRF_K = (10, 60)
@@ -46,9 +48,9 @@ KEYWORDS = (
 
 def run(embedder: Embedder, fusion: FusionConfig, *, keyword: KeywordConfig = KeywordConfig(), title_in_pieces: bool = True, methods: tuple = ("hybrid",)) -> dict:
     started = time.perf_counter()
-    name = f"k1-{keyword.k1}-b-{keyword.b}-stem-{keyword.stemmer}-title-{int(title_in_pieces)}"
     build = BuildOptions(index=Path(), keyword=keyword, title_in_pieces=title_in_pieces)
-    report = evaluate(SCIFACT, embedder=embedder, cache=CACHE / name, split="train", methods=methods, fusion=fusion, build=build)
+    # one cache folder: an option change rebuilds the index but embeds only texts it has not seen
+    report = evaluate(SCIFACT, embedder=embedder, cache=CACHE, split="train", methods=methods, fusion=fusion, build=build)
     return {"settings": {"keyword": asdict(keyword), "title_in_pieces": title_in_pieces, "fusion": asdict(fusion)},
             "scores": {m: report.methods[m].model_dump(by_alias=True) for m in methods}, "seconds": round(time.perf_counter() - started, 1)}
 
@@ -58,7 +60,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "tuning_scifact_train.json")
     args = parser.parse_args()
     console = Console(stderr=True)
-    embedder = load_embedder(None)
+    embedder = indexing_encoder(Settings(), exports=CACHE / "exports")
     fusion_grid = [FusionConfig(method="convex", alpha=a, candidates=c) for a in ALPHAS for c in CANDIDATES]
     fusion_grid += [FusionConfig(method="rrf", rrf_k=k, candidates=c) for k in RRF_K for c in CANDIDATES[:2]]
     fusions = []

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from indexer.answers import AnswerScorer
 from indexer.cache import EmbeddingCache, text_hash
-from indexer.calibration import calibrate
+from indexer.calibration import calibrate, unrelated_problems
 from indexer.chunk import Budget, chunk_section
 from indexer.documents import Document, SourceFile, discover, read_document, reading_minutes
 from indexer.embed import Embedder
@@ -76,6 +76,7 @@ class BuildSummary(BaseModel):
     pieces_embedded: int
     sentences: int = 0
     sentences_embedded: int = 0
+    texts_embedded: int = 0  # everything this run embedded: pieces, sentences and the calibration's questions
     treated_as_internal: int
     seconds: float
     issues: list[IssueReport]
@@ -104,22 +105,23 @@ def build_index(paths: Sequence[Path], *, options: BuildOptions, embedder: Embed
         if options.strict and issues:
             raise StrictModeError(f"{len(issues)} problem(s) in the input; nothing was published (--strict):{_listing(issues)}", hint="Fix the files listed above, or run without --strict to index the rest.")
         content, texts, sentence_texts = _assemble(documents, issues, embedder, options)
-        everything, missing = _embed_cached([*texts, *sentence_texts], embedder, root, options.batch_size, sink)
-        vectors, sentence_vectors = everything[: len(texts)], everything[len(texts) :]
+        questions = unrelated_problems()  # asked of the library to calibrate its gaps; embedded (and cached) with the rest
+        everything, missing = _embed_cached([*texts, *sentence_texts, *questions], embedder, root, options.batch_size, sink)
+        vectors, sentence_vectors = everything[: len(texts)], everything[len(texts) : len(texts) + len(sentence_texts)]
         build_id = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ") + "-" + secrets.token_hex(3)
         before = previous_hashes(root)
         vector_index = build_vector_index(vectors)
         keyword = KeywordIndex.build(texts, options.keyword)
         sink.phase("calibrating gaps", 1)
         scorer = AnswerScorer(keyword=keyword, piece_vectors=vectors, sentence_vectors=sentence_vectors, piece_sentences=piece_sentence_index(content.sentences, len(texts)))
-        calibration = calibrate(scorer, embedder, pieces=len(texts))
+        calibration = calibrate(scorer, questions, everything[len(texts) + len(sentence_texts) :], pieces=len(texts))
         sink.advance(1)
         sink.phase("writing index", 1)
         manifest = _manifest(build_id, content, embedder, options, paths, kind_of(vector_index)) | {"calibration": calibration.model_dump()}
         build = write_build(root, build_id, content, vectors=vector_index, keyword=keyword, sentence_vectors=sentence_vectors, manifest=manifest, encoder=embedder.folder)
         publish(root, build, keep=options.keep_builds)
         sink.advance(1)
-    embedded = (len({text_hash(t) for t in texts} & missing), len({text_hash(t) for t in sentence_texts} & missing))
+    embedded = (len({text_hash(t) for t in texts} & missing), len({text_hash(t) for t in sentence_texts} & missing), len(missing))
     return _summary(root, build_id, documents, before, issues, (len(texts), len(sentence_texts)), embedded, time.perf_counter() - started)
 
 
@@ -174,10 +176,10 @@ def _listing(issues: Sequence[FileIssue]) -> str:
 
 
 def embedded_texts(paths: Sequence[Path], *, options: BuildOptions, embedder: Embedder, vocabulary: Vocabulary) -> list[str]:
-    """Every text a build of `paths` embeds: the pieces (heading prefix + text), then the sentences; writes nothing."""
+    """Every text a build of `paths` embeds: the pieces (heading prefix + text), the sentences and the calibration's questions; writes nothing."""
     documents, issues = _read_all(paths, vocabulary, _Silent())
     _, pieces, sentences = _assemble(documents, issues, embedder, options)
-    return [*pieces, *sentences]
+    return [*pieces, *sentences, *unrelated_problems()]
 
 
 def piece_texts(paths: Sequence[Path], *, options: BuildOptions, embedder: Embedder, vocabulary: Vocabulary) -> list[str]:
@@ -257,7 +259,7 @@ def _manifest(build_id: str, content: BuildContent, embedder: Embedder, options:
 
 
 def _summary(root: Path, build_id: str, documents: Sequence[Document], before: dict[str, str], issues: Sequence[FileIssue],
-             counts: tuple[int, int], embedded: tuple[int, int], seconds: float) -> BuildSummary:
+             counts: tuple[int, int], embedded: tuple[int, int, int], seconds: float) -> BuildSummary:
     now = {d.meta.id: d.content_hash for d in documents}
     return BuildSummary(
         index=str(root), build_id=build_id, documents=len(documents),
@@ -266,7 +268,7 @@ def _summary(root: Path, build_id: str, documents: Sequence[Document], before: d
         removed=sum(1 for k in before if k not in now),
         unchanged=sum(1 for k, h in now.items() if before.get(k) == h),
         skipped=sum(1 for i in issues if i.severity is Severity.SKIPPED),
-        pieces=counts[0], pieces_embedded=embedded[0], sentences=counts[1], sentences_embedded=embedded[1],
+        pieces=counts[0], pieces_embedded=embedded[0], sentences=counts[1], sentences_embedded=embedded[1], texts_embedded=embedded[2],
         treated_as_internal=sum(1 for d in documents if not d.meta.audience_given),
         seconds=round(seconds, 2), issues=[IssueReport.of(i) for i in issues],
     )

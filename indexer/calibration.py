@@ -18,15 +18,11 @@ benchmarks/results/gap_calibration.json). The result is kept in the build's mani
 from __future__ import annotations
 
 from importlib import resources
-from typing import TYPE_CHECKING
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from indexer.answers import AnswerScorer, AnswerWeights
-
-if TYPE_CHECKING:  # the manifest imports this module, and the embedder imports the manifest
-    from indexer.embed import Embedder
 
 GAP_Z = 1.0  # chosen on both libraries' scenarios; out of fold it transfers as benchmarks/results/gap_calibration.json shows
 KEEP_Z = 0.0  # not searched: an item must answer better than this library's median answer to an unrelated problem
@@ -68,11 +64,9 @@ def unrelated_problems() -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 
-def calibrate(scorer: AnswerScorer, embedder: Embedder, *, pieces: int) -> Calibration:
-    """Ask the library the unrelated problems and record its answer scale."""
-    problems = unrelated_problems()
-    best = best_strengths(scorer, problems, embedder.embed(problems, batch_size=32), pieces=pieces)
-    return from_strengths(best, weights=scorer.weights)
+def calibrate(scorer: AnswerScorer, problems: list[str], vectors: np.ndarray, *, pieces: int) -> Calibration:
+    """Ask the library the unrelated `problems` (embedded as `vectors`) and record its answer scale."""
+    return from_strengths(best_strengths(scorer, problems, vectors, pieces=pieces), weights=scorer.weights)
 
 
 def best_strengths(scorer: AnswerScorer, problems: list[str], vectors: np.ndarray, *, pieces: int) -> np.ndarray:
