@@ -128,15 +128,17 @@ def judge(scorer: AnswerScorer, problem: str, vector: np.ndarray, hits: Sequence
     """Each hit as an answer to the problem: its relevance, its strongest passage and that passage's best sentence."""
     judged = [hit.pieces[:PASSAGES_JUDGED] for hit in hits]
     rows = np.array([p.row for pieces in judged for p in pieces], dtype=np.int64)
+    if rows.size == 0:
+        return []
     strength, sentence = scorer.answers(problem, vector, rows, allowed=allowed)
-    out, start = [], 0
-    for hit, pieces in zip(hits, judged):
-        end = start + len(pieces)
-        best = start + int(np.argmax(strength[start:end]))
-        second = hit.pieces[1].score if len(hit.pieces) > 1 else 0.0
-        out.append((hit.doc, Match(problem_index, hit.score + SECOND_PASSAGE * second, float(strength[best]), int(rows[best]), int(sentence[best]))))
-        start = end
-    return out
+    counts = np.array([len(pieces) for pieces in judged])
+    starts = np.cumsum(counts) - counts
+    best_strength = np.maximum.reduceat(strength, starts)
+    ties = np.where(strength == np.repeat(best_strength, counts), np.arange(len(rows)), len(rows))
+    best = np.minimum.reduceat(ties, starts)  # each hit's strongest passage (the first of equals)
+    return [(hit.doc, Match(problem_index, hit.score + SECOND_PASSAGE * (hit.pieces[1].score if len(hit.pieces) > 1 else 0.0),
+                            float(best_strength[i]), int(rows[best[i]]), int(sentence[best[i]])))
+            for i, hit in enumerate(hits)]
 
 
 def fit(document: StoredDocument, request: ResolvedRequest) -> Fit:
