@@ -105,7 +105,7 @@ class Recommender:
         )
 
     def _claims(self, pick: Pick) -> tuple[Match, ...]:
-        """The problems an item is said to address: the one it was picked for, and any other it answers as strongly as an answer must."""
+        """The problems an item is said to address: its most relevant one, and any other it answers as strongly as an answer must."""
         first, *rest = pick.candidate.matches
         return (first, *(m for m in rest if m.strength >= self.calibration.answers))
 
