@@ -75,17 +75,24 @@ def measure(index: Path, *, count: int, rounds: int, log: Callable[[str], None] 
     time_recommend(recommender, rows[:12])  # warm up
     batch, bare = [], []
     for r in range(rounds):
-        steps = [lambda: batch.append(time_batch(recommender, work / "requests.jsonl", work / "results.jsonl")), lambda: bare.append(time_recommend(recommender, rows))]
+        steps = [
+            lambda: batch.append(time_batch(recommender, work / "requests.jsonl", work / "results.jsonl")),
+            lambda: bare.append(time_recommend(recommender, rows)),
+        ]
         for step in steps if r % 2 == 0 else reversed(steps):
             step()
         log(f"  round {r + 1}: batch {count / batch[-1]:.1f} requests/s, recommend {count / bare[-1]:.1f} requests/s")
     b, f = statistics.median(batch), statistics.median(bare)
-    return BatchBenchResult(count, rounds, torch.get_num_threads(), round(count / b, 2), round(count / f, 2), round(b / f, 3))
+    return BatchBenchResult(
+        count, rounds, torch.get_num_threads(), round(count / b, 2), round(count / f, 2), round(b / f, 3)
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--index", type=Path, default=DEFAULT_INDEX, help="index folder for the sample corpus (built or refreshed here)")
+    parser.add_argument(
+        "--index", type=Path, default=DEFAULT_INDEX, help="index folder for the sample corpus (built or refreshed here)"
+    )
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--torch-threads", type=int, default=None, help="set torch's intra-op threads before measuring")

@@ -66,7 +66,12 @@ class Library:
 
 LIBRARIES = (
     Library("sample", ROOT / "corpus", ROOT / "tests" / "data" / "scenarios.yaml", "buyer"),
-    Library("sourcegraph", EVALDATA / "sales-realworld" / "sourcegraph-handbook" / "content" / "departments", ROOT / "tests" / "data" / "sourcegraph_scenarios.yaml", "seller"),
+    Library(
+        "sourcegraph",
+        EVALDATA / "sales-realworld" / "sourcegraph-handbook" / "content" / "departments",
+        ROOT / "tests" / "data" / "sourcegraph_scenarios.yaml",
+        "seller",
+    ),
 )
 
 
@@ -108,23 +113,37 @@ def labelled_parts(library: Library, recommender: Recommender) -> list[Labelled]
     scenarios = resolve_ids(load_scenarios(library.scenarios), recommender.snapshot)
     out = []
     for scenario in scenarios:
-        request = resolve(parse_request(scenario.request(max_items=5, audience=library.audience)), recommender.vocabulary, known_types=frozenset())
-        allowed = allowed_documents(recommender.snapshot, request, TODAY, duplicates=recommender.duplicates)[recommender.snapshot.piece_doc]
+        request = resolve(
+            parse_request(scenario.request(max_items=5, audience=library.audience)),
+            recommender.vocabulary,
+            known_types=frozenset(),
+        )
+        allowed = allowed_documents(recommender.snapshot, request, TODAY, duplicates=recommender.duplicates)[
+            recommender.snapshot.piece_doc
+        ]
         vectors = recommender.retriever.embed(request.problems)
         for problem, vector in zip(request.problems, vectors):
             answerable, unanswerable = problem in scenario.answerable(), problem in scenario.unanswerable()
             if not (answerable or unanswerable):
                 continue
             hits = recommender.retriever.search_documents(problem, k=PER_PROBLEM, allowed=allowed, vector=vector)
-            rows = np.array([p.row for hit in hits for p in hit.pieces[:PASSAGES_JUDGED]], dtype=np.int64)  # what the recommender judges
-            out.append(Labelled(library.name, scenario.id, answerable, parts(recommender, problem, vector, rows, allowed)))
+            rows = np.array(
+                [p.row for hit in hits for p in hit.pieces[:PASSAGES_JUDGED]], dtype=np.int64
+            )  # what the recommender judges
+            out.append(
+                Labelled(library.name, scenario.id, answerable, parts(recommender, problem, vector, rows, allowed))
+            )
     return out
 
 
-def parts(recommender: Recommender, problem: str, vector: np.ndarray, rows: np.ndarray, allowed: np.ndarray | None) -> Parts:
+def parts(
+    recommender: Recommender, problem: str, vector: np.ndarray, rows: np.ndarray, allowed: np.ndarray | None
+) -> Parts:
     scorer = recommender.scorer
     similarity, _ = scorer.best_sentences(vector, rows)
-    return Parts(similarity, recommender.snapshot.keyword.coverage(problem, rows), scorer.vocabulary_coverage(problem, allowed))
+    return Parts(
+        similarity, recommender.snapshot.keyword.coverage(problem, rows), scorer.vocabulary_coverage(problem, allowed)
+    )
 
 
 def bank_parts(recommender: Recommender) -> list[Parts]:
@@ -170,8 +189,13 @@ def judge(items: list[Labelled], banks: dict[str, list[Parts]], weights: Weights
     answerable = np.array([i.answerable for i in items])
     z = z_scores(items, banks, weights)
     false_gaps, missed = rates(z, answerable, gap_z)
-    return {"false_gap_rate": round(false_gaps, 4), "missed_gap_rate": round(missed, 4), "answerable": int(answerable.sum()), "unanswerable": int((~answerable).sum()),
-            "auc": round(_auc(z[answerable], z[~answerable]), 3)}
+    return {
+        "false_gap_rate": round(false_gaps, 4),
+        "missed_gap_rate": round(missed, 4),
+        "answerable": int(answerable.sum()),
+        "unanswerable": int((~answerable).sum()),
+        "auc": round(_auc(z[answerable], z[~answerable]), 3),
+    }
 
 
 def _auc(positive: np.ndarray, negative: np.ndarray) -> float:
@@ -185,12 +209,21 @@ def cross_library(items: list[Labelled], banks: dict[str, list[Parts]]) -> list[
     out = []
     for fit_on, test_on in itertools.permutations([lib.name for lib in LIBRARIES], 2):
         weights, gap_z = choose([i for i in items if i.library == fit_on], banks)
-        out.append({"chosen_on": fit_on, "measured_on": test_on, **_named(weights), "gap_z": gap_z,
-                    **judge([i for i in items if i.library == test_on], banks, weights, gap_z)})
+        out.append(
+            {
+                "chosen_on": fit_on,
+                "measured_on": test_on,
+                **_named(weights),
+                "gap_z": gap_z,
+                **judge([i for i in items if i.library == test_on], banks, weights, gap_z),
+            }
+        )
     return out
 
 
-def k_fold(items: list[Labelled], banks: dict[str, list[Parts]], library: str, *, folds: int = 5, repeats: int = 20) -> dict[str, float]:
+def k_fold(
+    items: list[Labelled], banks: dict[str, list[Parts]], library: str, *, folds: int = 5, repeats: int = 20
+) -> dict[str, float]:
     mine = [i for i in items if i.library == library]
     scenarios = sorted({i.scenario for i in mine})
     false_gaps, missed = [], []
@@ -205,7 +238,13 @@ def k_fold(items: list[Labelled], banks: dict[str, list[Parts]], library: str, *
                 false_gaps.append(result["false_gap_rate"])
             if result["unanswerable"]:
                 missed.append(result["missed_gap_rate"])
-    return {"library": library, "folds": folds, "repeats": repeats, "false_gap_rate": round(float(np.mean(false_gaps)), 4), "missed_gap_rate": round(float(np.mean(missed)), 4)}
+    return {
+        "library": library,
+        "folds": folds,
+        "repeats": repeats,
+        "false_gap_rate": round(float(np.mean(false_gaps)), 4),
+        "missed_gap_rate": round(float(np.mean(missed)), 4),
+    }
 
 
 def main() -> None:
@@ -216,16 +255,27 @@ def main() -> None:
     items: list[Labelled] = []
     banks: dict[str, list[Parts]] = {}
     for library in LIBRARIES:
-        recommender = Recommender.open(Settings(index=index_of(library, embedder)), embedder=embedder, today=lambda: TODAY)
+        recommender = Recommender.open(
+            Settings(index=index_of(library, embedder)), embedder=embedder, today=lambda: TODAY
+        )
         items.extend(labelled_parts(library, recommender))
         banks[library.name] = bank_parts(recommender)
     weights, gap_z = choose(items, banks)
     result = {
-        "chosen_on_both": {**_named(weights), "gap_z": gap_z,
-                           **{lib.name: judge([i for i in items if i.library == lib.name], banks, weights, gap_z) for lib in LIBRARIES}},
+        "chosen_on_both": {
+            **_named(weights),
+            "gap_z": gap_z,
+            **{
+                lib.name: judge([i for i in items if i.library == lib.name], banks, weights, gap_z) for lib in LIBRARIES
+            },
+        },
         "across_libraries": cross_library(items, banks),
         "k_fold": [k_fold(items, banks, lib.name) for lib in LIBRARIES],
-        "grid": {"coverage_weights": COVERAGE_WEIGHTS, "vocabulary_weights": VOCABULARY_WEIGHTS, "z": [Z_GRID[0], Z_GRID[-1], 0.1]},
+        "grid": {
+            "coverage_weights": COVERAGE_WEIGHTS,
+            "vocabulary_weights": VOCABULARY_WEIGHTS,
+            "z": [Z_GRID[0], Z_GRID[-1], 0.1],
+        },
         "scenario_files": {lib.name: str(lib.scenarios.relative_to(ROOT)) for lib in LIBRARIES},
     }
     _print(result)
@@ -240,14 +290,35 @@ def _named(weights: Weights) -> dict[str, float]:
 def _print(result: dict) -> None:
     console = Console()
     both = result["chosen_on_both"]
-    console.print(f"Chosen on both libraries: weights {_weights(both)}, gap z {both['gap_z']}; "
-                  + "; ".join(f"{lib.name}: false gaps {both[lib.name]['false_gap_rate']:.1%}, missed gaps {both[lib.name]['missed_gap_rate']:.1%}, AUC {both[lib.name]['auc']}" for lib in LIBRARIES))
-    table = Table("chosen on", "measured on", "weights (coverage, vocabulary)", "gap z", "false gaps", "missed gaps", title="Out of fold: across libraries")
+    console.print(
+        f"Chosen on both libraries: weights {_weights(both)}, gap z {both['gap_z']}; "
+        + "; ".join(
+            f"{lib.name}: false gaps {both[lib.name]['false_gap_rate']:.1%}, missed gaps {both[lib.name]['missed_gap_rate']:.1%}, AUC {both[lib.name]['auc']}"
+            for lib in LIBRARIES
+        )
+    )
+    table = Table(
+        "chosen on",
+        "measured on",
+        "weights (coverage, vocabulary)",
+        "gap z",
+        "false gaps",
+        "missed gaps",
+        title="Out of fold: across libraries",
+    )
     for row in result["across_libraries"]:
-        table.add_row(row["chosen_on"], row["measured_on"], _weights(row), f"{row['gap_z']}",
-                      f"{row['false_gap_rate']:.1%} of {row['answerable']}", f"{row['missed_gap_rate']:.1%} of {row['unanswerable']}")
+        table.add_row(
+            row["chosen_on"],
+            row["measured_on"],
+            _weights(row),
+            f"{row['gap_z']}",
+            f"{row['false_gap_rate']:.1%} of {row['answerable']}",
+            f"{row['missed_gap_rate']:.1%} of {row['unanswerable']}",
+        )
     console.print(table)
-    table = Table("library", "false gaps", "missed gaps", title="Out of fold: 5-fold by scenario within each library, 20 shuffles")
+    table = Table(
+        "library", "false gaps", "missed gaps", title="Out of fold: 5-fold by scenario within each library, 20 shuffles"
+    )
     for row in result["k_fold"]:
         table.add_row(row["library"], f"{row['false_gap_rate']:.1%}", f"{row['missed_gap_rate']:.1%}")
     console.print(table)

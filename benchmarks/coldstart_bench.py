@@ -18,10 +18,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
 
 PROBLEM = "our month-end close takes twelve days and auditors keep asking for reconciliation evidence"
 LAUNCHER = """
@@ -78,10 +77,17 @@ def timed_run(command: list[str], *, expect: int = 0) -> tuple[float, float]:
     with tempfile.TemporaryDirectory() as tmp:
         report, errors = Path(tmp) / "report", Path(tmp) / "stderr"
         with errors.open("wb") as sink:
-            subprocess.run([sys.executable, "-c", LAUNCHER, str(report), *command], stdout=subprocess.DEVNULL, stderr=sink, check=True)
+            subprocess.run(
+                [sys.executable, "-c", LAUNCHER, str(report), *command],
+                stdout=subprocess.DEVNULL,
+                stderr=sink,
+                check=True,
+            )
         seconds, peak_kb, code = report.read_text().split()
         if int(code) != expect:
-            raise RuntimeError(f"{' '.join(command[:3])} ended with {code}, not {expect}: {errors.read_text(errors='replace')[-500:]}")
+            raise RuntimeError(
+                f"{' '.join(command[:3])} ended with {code}, not {expect}: {errors.read_text(errors='replace')[-500:]}"
+            )
     return float(seconds), int(peak_kb) / 1024
 
 
@@ -96,16 +102,31 @@ def measure(index: Path, *, rounds: int = 5, log: Callable[[str], None] = print)
     peaks: dict[str, list[float]] = {name: [] for name in steps}
     names = list(steps)
     for r in range(rounds):
-        for name in names[r % len(names):] + names[: r % len(names)]:
+        for name in names[r % len(names) :] + names[: r % len(names)]:
             command, expect = steps[name]
             wall, peak = timed_run(command, expect=expect)
             seconds[name].append(round(wall, 3))
             peaks[name].append(round(peak, 1))
-        log(f"  round {r + 1}: " + ", ".join(f"{n} {seconds[n][-1]:.2f}s" for n in names) + f"; recommend peak {peaks['recommend'][-1]:.0f} MiB")
+        log(
+            f"  round {r + 1}: "
+            + ", ".join(f"{n} {seconds[n][-1]:.2f}s" for n in names)
+            + f"; recommend peak {peaks['recommend'][-1]:.0f} MiB"
+        )
     median_s = {n: round(statistics.median(v), 3) for n, v in seconds.items()}
     median_mib = {n: round(statistics.median(v), 1) for n, v in peaks.items()}
-    return ColdStartResult(rounds, median_s["interpreter"], median_s["imports"], median_s["encoder_only"], median_s["recommend"], median_mib["recommend"],
-                           median_mib["encoder_only"], median_s["bad_stage"], median_s["missing_index"], seconds, peaks)
+    return ColdStartResult(
+        rounds,
+        median_s["interpreter"],
+        median_s["imports"],
+        median_s["encoder_only"],
+        median_s["recommend"],
+        median_mib["recommend"],
+        median_mib["encoder_only"],
+        median_s["bad_stage"],
+        median_s["missing_index"],
+        seconds,
+        peaks,
+    )
 
 
 def run(index: Path, *, rounds: int = 5, log: Callable[[str], None] = print) -> dict:

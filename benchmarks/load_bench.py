@@ -68,10 +68,28 @@ def free_port() -> int:
 
 
 def start_server(index: Path, port: int, key_line: str, log: Path) -> subprocess.Popen:
-    env = {**os.environ, "RECOMMENDER_API_KEYS": key_line, "RECOMMENDER_API_RATE_PER_MINUTE": "1000000", "RECOMMENDER_API_RATE_BURST": "100000"}
+    env = {
+        **os.environ,
+        "RECOMMENDER_API_KEYS": key_line,
+        "RECOMMENDER_API_RATE_PER_MINUTE": "1000000",
+        "RECOMMENDER_API_RATE_BURST": "100000",
+    }
     with log.open("w") as sink:
-        process = subprocess.Popen([str(Path(sys.executable).parent / "recommender"), "serve", "--host", HOST, "--port", str(port), "--index", str(index)],
-                                   stdout=sink, stderr=subprocess.STDOUT, env=env)
+        process = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "recommender"),
+                "serve",
+                "--host",
+                HOST,
+                "--port",
+                str(port),
+                "--index",
+                str(index),
+            ],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline and process.poll() is None:
         try:
@@ -83,8 +101,15 @@ def start_server(index: Path, port: int, key_line: str, log: Path) -> subprocess
     raise SystemExit(f"the server did not become ready:\n{log.read_text()}")
 
 
-def run_interleaved(url: str, secret: str, bodies: Sequence[dict[str, Any]], step: Callable[[dict[str, Any]], None], *,
-                    count: int, seconds: float) -> tuple[list[float], list[float]]:
+def run_interleaved(
+    url: str,
+    secret: str,
+    bodies: Sequence[dict[str, Any]],
+    step: Callable[[dict[str, Any]], None],
+    *,
+    count: int,
+    seconds: float,
+) -> tuple[list[float], list[float]]:
     """Concurrency 1: each request over HTTP and its floor in process, one after the other, alternating which goes first."""
     floor_times: list[float] = []
     http_times: list[float] = []
@@ -94,7 +119,10 @@ def run_interleaved(url: str, secret: str, bodies: Sequence[dict[str, Any]], ste
             if time.monotonic() > deadline:
                 break
             body = bodies[number % len(bodies)]
-            pair = [(floor_times, lambda: step(body)), (http_times, lambda: http.post("/v1/recommendations", json=body).raise_for_status())]
+            pair = [
+                (floor_times, lambda: step(body)),
+                (http_times, lambda: http.post("/v1/recommendations", json=body).raise_for_status()),
+            ]
             for times, call in pair if number % 2 == 0 else reversed(pair):
                 start = time.perf_counter()
                 call()
@@ -102,7 +130,9 @@ def run_interleaved(url: str, secret: str, bodies: Sequence[dict[str, Any]], ste
     return floor_times, http_times
 
 
-def run_concurrent(url: str, secret: str, bodies: Sequence[dict[str, Any]], *, concurrency: int, count: int, seconds: float) -> tuple[list[float], float]:
+def run_concurrent(
+    url: str, secret: str, bodies: Sequence[dict[str, Any]], *, concurrency: int, count: int, seconds: float
+) -> tuple[list[float], float]:
     """Latencies (ms) of up to `count` requests sent by `concurrency` clients within `seconds`, and the wall time."""
     latencies: list[float] = []
     lock, counter = threading.Lock(), iter(range(count))
@@ -135,7 +165,12 @@ def summarise(name: str, times: Sequence[float], wall: float, floor_p50: float) 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--index", type=Path, default=BENCH_INDEX, help="index folder (the sample corpus is indexed into it, incrementally)")
+    parser.add_argument(
+        "--index",
+        type=Path,
+        default=BENCH_INDEX,
+        help="index folder (the sample corpus is indexed into it, incrementally)",
+    )
     parser.add_argument("--requests", type=int, default=150, help="requests per concurrency level")
     parser.add_argument("--seconds", type=float, default=90.0, help="time bound per concurrency level")
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
@@ -149,16 +184,27 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     try:
         url = f"http://{HOST}:{port}"
         run_interleaved(url, secret.secret, bodies, step, count=20, seconds=30)  # warm up both paths
-        floor_times, single = run_interleaved(url, secret.secret, bodies, step, count=args.requests, seconds=args.seconds)
-        eight, wall = run_concurrent(url, secret.secret, bodies, concurrency=8, count=args.requests, seconds=args.seconds)
+        floor_times, single = run_interleaved(
+            url, secret.secret, bodies, step, count=args.requests, seconds=args.seconds
+        )
+        eight, wall = run_concurrent(
+            url, secret.secret, bodies, concurrency=8, count=args.requests, seconds=args.seconds
+        )
     finally:
         server.terminate()
         server.wait(timeout=30)
     floor_p50 = float(np.percentile(floor_times, 50))
-    levels = [summarise("floor (in process)", floor_times, sum(floor_times) / 1000, floor_p50),
-              summarise("HTTP concurrency 1", single, sum(single) / 1000, floor_p50),
-              summarise("HTTP concurrency 8", eight, wall, floor_p50)]
-    result = {"scenarios": len(bodies), "cpus": os.cpu_count(), "load_average": [round(x, 2) for x in os.getloadavg()], "levels": [asdict(x) for x in levels]}
+    levels = [
+        summarise("floor (in process)", floor_times, sum(floor_times) / 1000, floor_p50),
+        summarise("HTTP concurrency 1", single, sum(single) / 1000, floor_p50),
+        summarise("HTTP concurrency 8", eight, wall, floor_p50),
+    ]
+    result = {
+        "scenarios": len(bodies),
+        "cpus": os.cpu_count(),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "levels": [asdict(x) for x in levels],
+    }
     print(_table(levels, result))
     if args.json is not None:
         args.json.write_text(json.dumps(result, indent=2), encoding="utf-8")
@@ -166,9 +212,13 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
 
 
 def _table(levels: Sequence[Level], result: dict[str, Any]) -> str:
-    lines = [f"load benchmark: {result['scenarios']} scenario requests, {result['cpus']} CPUs, load average {result['load_average']}",
-             f"{'':34}{'requests':>9}{'p50 ms':>9}{'p99 ms':>9}{'req/s':>8}{'p50/floor':>11}"]
-    lines += [f"{x.name:34}{x.requests:>9}{x.p50_ms:>9.1f}{x.p99_ms:>9.1f}{x.rps:>8.1f}{x.ratio_p50:>11.2f}" for x in levels]
+    lines = [
+        f"load benchmark: {result['scenarios']} scenario requests, {result['cpus']} CPUs, load average {result['load_average']}",
+        f"{'':34}{'requests':>9}{'p50 ms':>9}{'p99 ms':>9}{'req/s':>8}{'p50/floor':>11}",
+    ]
+    lines += [
+        f"{x.name:34}{x.requests:>9}{x.p50_ms:>9.1f}{x.p99_ms:>9.1f}{x.rps:>8.1f}{x.ratio_p50:>11.2f}" for x in levels
+    ]
     return "\n".join(lines)
 
 

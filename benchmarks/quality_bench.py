@@ -23,8 +23,9 @@ import json
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -62,19 +63,42 @@ def cosines(texts: Sequence[str], log: Callable[[str], None]) -> dict[str, dict[
         vectors = indexing_encoder(Settings(precision=precision), exports=EXPORTS).embed(texts)
         similarity = np.sum(vectors * reference, axis=1)
         out[precision] = {"mean": round(float(similarity.mean()), 5), "min": round(float(similarity.min()), 5)}
-        log(f"  {precision}: mean cosine to torch {out[precision]['mean']:.4f} (min {out[precision]['min']:.4f}) over {len(texts)} texts")
+        log(
+            f"  {precision}: mean cosine to torch {out[precision]['mean']:.4f} (min {out[precision]['min']:.4f}) over {len(texts)} texts"
+        )
     return out
 
 
 def scifact(dataset: Path, precision: Precision, log: Callable[[str], None]) -> dict[str, Any]:
-    cache = Path(".recommender/eval") / (dataset.resolve().name if precision == DEFAULT_PRECISION["onnx"] else f"{dataset.resolve().name}-{precision}")
-    command = [str(Path(sys.executable).with_name("recommender")), "--precision", precision, "eval", "--dataset", str(dataset), "--method", "hybrid", "--cache", str(cache), "--json"]
+    cache = Path(".recommender/eval") / (
+        dataset.resolve().name if precision == DEFAULT_PRECISION["onnx"] else f"{dataset.resolve().name}-{precision}"
+    )
+    command = [
+        str(Path(sys.executable).with_name("recommender")),
+        "--precision",
+        precision,
+        "eval",
+        "--dataset",
+        str(dataset),
+        "--method",
+        "hybrid",
+        "--cache",
+        str(cache),
+        "--json",
+    ]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed: {done.stderr[-800:]}")
     report = json.loads(done.stdout)
-    log(f"  {precision}: SciFact hybrid nDCG@10 {report['hybrid']['ndcg@10']:.4f} ({'reused' if report['run']['index_reused'] else 'built'} {cache})")
-    return {"ndcg@10": report["hybrid"]["ndcg@10"], "recall@100": report["hybrid"]["recall@100"], "command": " ".join(command[1:]), "index_reused": report["run"]["index_reused"]}
+    log(
+        f"  {precision}: SciFact hybrid nDCG@10 {report['hybrid']['ndcg@10']:.4f} ({'reused' if report['run']['index_reused'] else 'built'} {cache})"
+    )
+    return {
+        "ndcg@10": report["hybrid"]["ndcg@10"],
+        "recall@100": report["hybrid"]["recall@100"],
+        "command": " ".join(command[1:]),
+        "index_reused": report["run"]["index_reused"],
+    }
 
 
 def scenarios(precision: Precision, log: Callable[[str], None]) -> dict[str, Any]:
@@ -83,12 +107,24 @@ def scenarios(precision: Precision, log: Callable[[str], None]) -> dict[str, Any
 
     with tempfile.TemporaryDirectory(prefix="quality-bench-") as tmp:
         settings = Settings(index=Path(tmp), precision=precision)
-        build_index([Path("corpus")], options=BuildOptions(index=settings.index), embedder=indexing_encoder(settings, exports=EXPORTS), vocabulary=Vocabulary())
+        build_index(
+            [Path("corpus")],
+            options=BuildOptions(index=settings.index),
+            embedder=indexing_encoder(settings, exports=EXPORTS),
+            vocabulary=Vocabulary(),
+        )
         recommender = Recommender.open(settings, today=lambda: TODAY)
         results = run_scenarios(recommender, resolve_ids(load_scenarios(SCENARIOS), recommender.snapshot), today=TODAY)
         measured = report(recommender, results, audience="buyer", today=TODAY)
-    out = {"missed_gaps": measured.gaps.missed_gaps, "false_gaps": measured.gaps.false_gaps, "ndcg@5": measured.curated.ndcg_at_5, "coverage": measured.coverage}
-    log(f"  {precision}: scenarios - {out['missed_gaps']} uncovered problems missed, {out['false_gaps']} covered flagged, nDCG@5 {out['ndcg@5']:.3f}")
+    out = {
+        "missed_gaps": measured.gaps.missed_gaps,
+        "false_gaps": measured.gaps.false_gaps,
+        "ndcg@5": measured.curated.ndcg_at_5,
+        "coverage": measured.coverage,
+    }
+    log(
+        f"  {precision}: scenarios - {out['missed_gaps']} uncovered problems missed, {out['false_gaps']} covered flagged, nDCG@5 {out['ndcg@5']:.3f}"
+    )
     return out
 
 
@@ -96,17 +132,29 @@ def run(dataset: Path, *, texts: int = 1000, log: Callable[[str], None] = print)
     similarity = cosines(sample_texts(dataset, texts), log)
     rows = {}
     for precision in PRECISIONS:
-        row = {"cosine": similarity[precision], "scifact": scifact(dataset, precision, log), "scenarios": scenarios(precision, log)}
+        row = {
+            "cosine": similarity[precision],
+            "scifact": scifact(dataset, precision, log),
+            "scenarios": scenarios(precision, log),
+        }
         row["passes_issue_gates"] = row["scifact"]["ndcg@10"] >= NDCG_GATE and row["cosine"]["mean"] >= COSINE_GATE
         rows[precision] = row
     for row in rows.values():  # a precision keeps the labelled gaps when it misses no more of them than fp32 does
         row["keeps_every_labelled_gap"] = row["scenarios"]["missed_gaps"] <= rows["fp32"]["scenarios"]["missed_gaps"]
-    return {"texts": texts, "dataset": str(dataset), "gates": {"ndcg@10": NDCG_GATE, "mean_cosine": COSINE_GATE}, "torch_fp32_ndcg@10": TORCH_NDCG,
-            "default_precision": DEFAULT_PRECISION["onnx"], "precisions": rows}
+    return {
+        "texts": texts,
+        "dataset": str(dataset),
+        "gates": {"ndcg@10": NDCG_GATE, "mean_cosine": COSINE_GATE},
+        "torch_fp32_ndcg@10": TORCH_NDCG,
+        "default_precision": DEFAULT_PRECISION["onnx"],
+        "precisions": rows,
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.quality_bench", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.quality_bench", description=__doc__.splitlines()[0] if __doc__ else None
+    )
     parser.add_argument("--dataset", type=Path, default=Path("../shared/evaldata/scifact"))
     parser.add_argument("--texts", type=int, default=1000)
     args = parser.parse_args(argv)

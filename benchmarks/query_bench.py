@@ -12,9 +12,9 @@ goes first; p50 and p99 are taken per round and the medians over rounds reported
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -49,7 +49,11 @@ def requests_from(path: Path) -> list[RecommendationRequest]:
 
 def floor(recommender: Recommender, embedder: Embedder, problems: Sequence[str], k: int) -> None:
     """Embed the problems and search the vectors: the part of a request that cannot be skipped."""
-    vectors = embedder.embed_query(problems[0])[None, :] if len(problems) == 1 else embedder.embed(list(problems), batch_size=16)
+    vectors = (
+        embedder.embed_query(problems[0])[None, :]
+        if len(problems) == 1
+        else embedder.embed(list(problems), batch_size=16)
+    )
     index = recommender.snapshot.vectors
     for vector in vectors:
         index.search(np.ascontiguousarray(vector[None, :], dtype=np.float32), min(k, index.ntotal))
@@ -58,10 +62,17 @@ def floor(recommender: Recommender, embedder: Embedder, problems: Sequence[str],
 def prepare_index(index: Path, *, corpus: Path = Path("corpus")) -> None:
     """The corpus indexed with the default encoder (incrementally: unchanged text is not embedded again)."""
     settings = Settings(index=index)
-    build_index([corpus], options=BuildOptions(index=index), embedder=indexing_encoder(settings, exports=exports_of(settings)), vocabulary=Vocabulary())
+    build_index(
+        [corpus],
+        options=BuildOptions(index=index),
+        embedder=indexing_encoder(settings, exports=exports_of(settings)),
+        vocabulary=Vocabulary(),
+    )
 
 
-def measure(index: Path, *, corpus: Path = Path("corpus"), rounds: int = 5, log: Callable[[str], None] = print) -> QueryResult:
+def measure(
+    index: Path, *, corpus: Path = Path("corpus"), rounds: int = 5, log: Callable[[str], None] = print
+) -> QueryResult:
     prepare_index(index, corpus=corpus)
     recommender = Recommender.open(Settings(index=index))
     embedder = recommender.retriever.embedder
@@ -84,16 +95,29 @@ def measure(index: Path, *, corpus: Path = Path("corpus"), rounds: int = 5, log:
                 round_times[name].append((time.perf_counter_ns() - start) / 1e6)
         for name, values in round_times.items():
             times[name].append(np.array(values))
-        log(f"  round {r + 1}: recommend p50 {np.percentile(round_times['recommend'], 50):.1f} ms, floor p50 {np.percentile(round_times['floor'], 50):.1f} ms")
+        log(
+            f"  round {r + 1}: recommend p50 {np.percentile(round_times['recommend'], 50):.1f} ms, floor p50 {np.percentile(round_times['floor'], 50):.1f} ms"
+        )
     rec50, rec99 = _percentiles(times["recommend"])
     flo50, flo99 = _percentiles(times["floor"])
-    return QueryResult(len(requests), sum(len(r.problems) for r in requests), recommender.snapshot.vectors.ntotal, rounds,
-                       rec50, rec99, flo50, flo99, round(rec50 / flo50, 2))
+    return QueryResult(
+        len(requests),
+        sum(len(r.problems) for r in requests),
+        recommender.snapshot.vectors.ntotal,
+        rounds,
+        rec50,
+        rec99,
+        flo50,
+        flo99,
+        round(rec50 / flo50, 2),
+    )
 
 
 def _percentiles(rounds: Sequence[np.ndarray]) -> tuple[float, float]:
-    return (round(float(np.median([np.percentile(t, 50) for t in rounds])), 2),
-            round(float(np.median([np.percentile(t, 99) for t in rounds])), 2))
+    return (
+        round(float(np.median([np.percentile(t, 50) for t in rounds])), 2),
+        round(float(np.median([np.percentile(t, 99) for t in rounds])), 2),
+    )
 
 
 def run(index: Path, *, rounds: int = 5, log: Callable[[str], None] = print) -> dict:

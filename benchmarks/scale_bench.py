@@ -22,9 +22,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
 
 import faiss
 import numpy as np
@@ -69,17 +69,25 @@ class _Structure:
 def _structure(n: int, seed: int) -> _Structure:
     rng = np.random.default_rng(seed)
     topics, subtopics = max(1, n // PIECES_PER_TOPIC), max(1, n // PIECES_PER_SUBTOPIC)
-    return _Structure(_normalise(rng.standard_normal((1, DIMENSION), dtype=np.float32))[0],
-                      _normalise(rng.standard_normal((topics, DIMENSION), dtype=np.float32)),
-                      _normalise(rng.standard_normal((subtopics, DIMENSION), dtype=np.float32)),
-                      rng.integers(0, topics, subtopics))
+    return _Structure(
+        _normalise(rng.standard_normal((1, DIMENSION), dtype=np.float32))[0],
+        _normalise(rng.standard_normal((topics, DIMENSION), dtype=np.float32)),
+        _normalise(rng.standard_normal((subtopics, DIMENSION), dtype=np.float32)),
+        rng.integers(0, topics, subtopics),
+    )
 
 
 def _draw(structure: _Structure, count: int, rng: np.random.Generator) -> np.ndarray:
     sub = rng.integers(0, len(structure.subtopics), count)
-    noise = _normalise(rng.standard_normal((count, DIMENSION), dtype=np.float32)) * rng.uniform(*NOISE, (count, 1)).astype(np.float32)
-    mixed = (np.sqrt(WEIGHTS["common"]) * structure.common + np.sqrt(WEIGHTS["topic"]) * structure.topics[structure.topic_of[sub]]
-             + np.sqrt(WEIGHTS["subtopic"]) * structure.subtopics[sub] + noise)
+    noise = _normalise(rng.standard_normal((count, DIMENSION), dtype=np.float32)) * rng.uniform(
+        *NOISE, (count, 1)
+    ).astype(np.float32)
+    mixed = (
+        np.sqrt(WEIGHTS["common"]) * structure.common
+        + np.sqrt(WEIGHTS["topic"]) * structure.topics[structure.topic_of[sub]]
+        + np.sqrt(WEIGHTS["subtopic"]) * structure.subtopics[sub]
+        + noise
+    )
     return _normalise(mixed)
 
 
@@ -101,11 +109,26 @@ def _normalise(matrix: np.ndarray) -> np.ndarray:
     return (matrix / np.linalg.norm(matrix, axis=1, keepdims=True)).astype(np.float32)
 
 
-def measure_size(n: int, *, queries: int = 200, rounds: int = 5, hnsw_build_budget_s: float = 1800.0, ivf: bool = True, seed: int = 7,
-                 log: Callable[[str], None] = print) -> list[ScaleRow]:
+def measure_size(
+    n: int,
+    *,
+    queries: int = 200,
+    rounds: int = 5,
+    hnsw_build_budget_s: float = 1800.0,
+    ivf: bool = True,
+    seed: int = 7,
+    log: Callable[[str], None] = print,
+) -> list[ScaleRow]:
     """Every index kind on a synthetic library of `n` pieces."""
-    return measure(synthetic_library(n, seed=seed), synthetic_queries(n, queries, seed=seed), label=f"{n:,} synthetic pieces",
-                   rounds=rounds, hnsw_build_budget_s=hnsw_build_budget_s, ivf=ivf, log=log)
+    return measure(
+        synthetic_library(n, seed=seed),
+        synthetic_queries(n, queries, seed=seed),
+        label=f"{n:,} synthetic pieces",
+        rounds=rounds,
+        hnsw_build_budget_s=hnsw_build_budget_s,
+        ivf=ivf,
+        log=log,
+    )
 
 
 def held_out(vectors: np.ndarray, count: int, *, seed: int = 7) -> tuple[np.ndarray, np.ndarray]:
@@ -115,8 +138,16 @@ def held_out(vectors: np.ndarray, count: int, *, seed: int = 7) -> tuple[np.ndar
     return np.ascontiguousarray(vectors[~chosen]), np.ascontiguousarray(vectors[chosen])
 
 
-def measure(library: np.ndarray, probes: np.ndarray, *, label: str, rounds: int, hnsw_build_budget_s: float, ivf: bool,
-            log: Callable[[str], None]) -> list[ScaleRow]:
+def measure(
+    library: np.ndarray,
+    probes: np.ndarray,
+    *,
+    label: str,
+    rounds: int,
+    hnsw_build_budget_s: float,
+    ivf: bool,
+    log: Callable[[str], None],
+) -> list[ScaleRow]:
     """Exact search as the reference, HNSW with the production build parameters, and IVF, on one library."""
     n = len(library)
     exact = faiss.IndexFlatIP(library.shape[1])
@@ -139,33 +170,72 @@ def measure(library: np.ndarray, probes: np.ndarray, *, label: str, rounds: int,
     for (kind, setting, index, build_s, apply), times in zip(settings, latencies):
         apply()
         found = index.search(probes, K)[1]
-        rows.append(ScaleRow(n, kind, setting, round(build_s, 2), *_percentiles(times), _recall(found, truth), *footprints[kind]))
+        rows.append(
+            ScaleRow(
+                n, kind, setting, round(build_s, 2), *_percentiles(times), _recall(found, truth), *footprints[kind]
+            )
+        )
     if hnsw is not None:
         for share in ALLOWED_SHARES:
-            rows.extend(_filtered(exact, hnsw, probes, share, rounds=rounds, builds={k: s for k, _, s in candidates}, footprints=footprints))
+            rows.extend(
+                _filtered(
+                    exact,
+                    hnsw,
+                    probes,
+                    share,
+                    rounds=rounds,
+                    builds={k: s for k, _, s in candidates},
+                    footprints=footprints,
+                )
+            )
     faiss.omp_set_num_threads(cores)
     return rows
 
 
-def _filtered(exact: faiss.Index, hnsw: faiss.Index, probes: np.ndarray, share: float, *, rounds: int, builds: dict[str, float],
-              footprints: dict[str, tuple[float, float]]) -> list[ScaleRow]:
+def _filtered(
+    exact: faiss.Index,
+    hnsw: faiss.Index,
+    probes: np.ndarray,
+    share: float,
+    *,
+    rounds: int,
+    builds: dict[str, float],
+    footprints: dict[str, tuple[float, float]],
+) -> list[ScaleRow]:
     """Search restricted to a random `share` of pieces, as the product restricts a buyer's search to buyer-facing items."""
     allowed = np.flatnonzero(np.random.default_rng(11).random(exact.ntotal) < share).astype(np.int64)
     selector = faiss.IDSelectorBatch(allowed)
     label = f"{share:.0%} allowed"
-    settings: list[tuple[str, str, faiss.Index, faiss.SearchParameters]] = [("exact", f"1 thread, {label}", exact, faiss.SearchParameters(sel=selector))]  # type: ignore[call-arg]
-    settings += [("hnsw", f"efSearch={ef}, {label}", hnsw, faiss.SearchParametersHNSW(sel=selector, efSearch=ef)) for ef in EF_SEARCH]  # type: ignore[attr-defined]
+    settings: list[tuple[str, str, faiss.Index, faiss.SearchParameters]] = [
+        ("exact", f"1 thread, {label}", exact, faiss.SearchParameters(sel=selector))
+    ]  # type: ignore[call-arg]
+    settings += [
+        ("hnsw", f"efSearch={ef}, {label}", hnsw, faiss.SearchParametersHNSW(sel=selector, efSearch=ef))
+        for ef in EF_SEARCH
+    ]  # type: ignore[attr-defined]
     faiss.omp_set_num_threads(1)
     truth = exact.search(probes, K, params=settings[0][3])[1]
     times: list[list[np.ndarray]] = [[] for _ in settings]
     for r in range(rounds):
         for i in [*range(r % len(settings), len(settings)), *range(r % len(settings))]:
             times[i].append(_time_queries(settings[i][2], probes, settings[i][3]))
-    return [ScaleRow(exact.ntotal, kind, setting, round(builds[kind], 2), *_percentiles(t), _recall(index.search(probes, K, params=params)[1], truth), *footprints[kind])
-            for (kind, setting, index, params), t in zip(settings, times)]
+    return [
+        ScaleRow(
+            exact.ntotal,
+            kind,
+            setting,
+            round(builds[kind], 2),
+            *_percentiles(t),
+            _recall(index.search(probes, K, params=params)[1], truth),
+            *footprints[kind],
+        )
+        for (kind, setting, index, params), t in zip(settings, times)
+    ]
 
 
-def _build_hnsw(library: np.ndarray, *, budget_s: float, log: Callable[[str], None]) -> tuple[faiss.Index | None, float]:
+def _build_hnsw(
+    library: np.ndarray, *, budget_s: float, log: Callable[[str], None]
+) -> tuple[faiss.Index | None, float]:
     """HNSW with the production parameters, added in slices; abandoned when the projected time passes `budget_s`."""
     index = faiss.IndexHNSWFlat(library.shape[1], production.HNSW_M, faiss.METRIC_INNER_PRODUCT)
     index.hnsw.efConstruction = production.HNSW_EF_CONSTRUCTION
@@ -176,7 +246,9 @@ def _build_hnsw(library: np.ndarray, *, budget_s: float, log: Callable[[str], No
         elapsed = time.perf_counter() - started
         projected = elapsed * len(library) / index.ntotal
         if projected > budget_s:
-            log(f"  HNSW build abandoned after {index.ntotal:,} pieces: {elapsed:.0f}s, projected {projected:.0f}s > budget {budget_s:.0f}s")
+            log(
+                f"  HNSW build abandoned after {index.ntotal:,} pieces: {elapsed:.0f}s, projected {projected:.0f}s > budget {budget_s:.0f}s"
+            )
             return None, projected
     return index, time.perf_counter() - started
 
@@ -208,7 +280,13 @@ def _settings(candidates: Sequence[tuple[str, faiss.Index, float]]) -> Iterator[
                 yield kind, f"efSearch={ef}", index, build_s, _setter(index.hnsw, "efSearch", ef)  # type: ignore[attr-defined]
         else:
             for nprobe in NPROBE:
-                yield kind, f"nlist={faiss.extract_index_ivf(index).nlist} nprobe={nprobe}", index, build_s, _setter(faiss.extract_index_ivf(index), "nprobe", nprobe)
+                yield (
+                    kind,
+                    f"nlist={faiss.extract_index_ivf(index).nlist} nprobe={nprobe}",
+                    index,
+                    build_s,
+                    _setter(faiss.extract_index_ivf(index), "nprobe", nprobe),
+                )
 
 
 def _setter(target: object, name: str, value: int, *, threads: int = 1) -> Callable[[], None]:
@@ -216,6 +294,7 @@ def _setter(target: object, name: str, value: int, *, threads: int = 1) -> Calla
         faiss.omp_set_num_threads(threads)
         if target is not None:
             setattr(target, name, value)
+
     return apply
 
 
@@ -224,7 +303,7 @@ def _interleaved_latencies(settings: Sequence[Setting], probes: np.ndarray, roun
     out: list[list[np.ndarray]] = [[] for _ in settings]
     for r in range(rounds):
         order = list(range(len(settings)))
-        order = order[r % len(order):] + order[: r % len(order)]
+        order = order[r % len(order) :] + order[: r % len(order)]
         for i in order:
             _, _, index, _, apply = settings[i]
             apply()
@@ -295,23 +374,55 @@ def real_vectors(index_root: Path) -> np.ndarray:
     return vectors.reconstruct_n(0, vectors.ntotal)
 
 
-def run(sizes: Sequence[int] = (10_000, 100_000, 1_000_000), *, queries: int = 200, rounds: int = 5, hnsw_build_budget_s: float = 1800.0,
-        ivf: bool = True, real_index: Path | None = None, log: Callable[[str], None] = print) -> dict:
+def run(
+    sizes: Sequence[int] = (10_000, 100_000, 1_000_000),
+    *,
+    queries: int = 200,
+    rounds: int = 5,
+    hnsw_build_budget_s: float = 1800.0,
+    ivf: bool = True,
+    real_index: Path | None = None,
+    log: Callable[[str], None] = print,
+) -> dict:
     rows: list[ScaleRow] = []
     for n in sizes:
-        rows.extend(measure_size(n, queries=queries, rounds=rounds, hnsw_build_budget_s=hnsw_build_budget_s, ivf=ivf, log=log))
+        rows.extend(
+            measure_size(n, queries=queries, rounds=rounds, hnsw_build_budget_s=hnsw_build_budget_s, ivf=ivf, log=log)
+        )
     real: list[ScaleRow] = []
     if real_index is not None:
         library, probes = held_out(real_vectors(real_index), queries)
-        real = measure(library, probes, label=f"{len(library):,} real pieces from {real_index}", rounds=rounds, hnsw_build_budget_s=hnsw_build_budget_s, ivf=ivf, log=log)
+        real = measure(
+            library,
+            probes,
+            label=f"{len(library):,} real pieces from {real_index}",
+            rounds=rounds,
+            hnsw_build_budget_s=hnsw_build_budget_s,
+            ivf=ivf,
+            log=log,
+        )
     return {
-        "vectors": (f"synthetic: {DIMENSION}-d, normalised; a shared direction, topics of ~{PIECES_PER_TOPIC} and subtopics of ~{PIECES_PER_SUBTOPIC} pieces, "
-                    f"squared weights {WEIGHTS}, per-piece noise weight in {NOISE} (see benchmarks/scale_bench.py)"),
-        "queries": queries, "rounds": rounds, "faiss_threads": faiss.omp_get_max_threads(),
-        "production": {"HNSW_THRESHOLD": production.HNSW_THRESHOLD, "HNSW_M": production.HNSW_M,
-                       "HNSW_EF_CONSTRUCTION": production.HNSW_EF_CONSTRUCTION, "HNSW_EF_SEARCH": production.HNSW_EF_SEARCH},
-        "decision": {"latency_budget_ms": LATENCY_BUDGET_MS, "exact_p50_reaches_budget_at": exact_threshold(rows), "smallest_ef_search_for_recall_0_99": smallest_ef(rows),
-                     "smallest_ef_search_for_recall_0_99_filtered": {f"{share:.0%}": smallest_ef(rows, share=share) for share in ALLOWED_SHARES}},
+        "vectors": (
+            f"synthetic: {DIMENSION}-d, normalised; a shared direction, topics of ~{PIECES_PER_TOPIC} and subtopics of ~{PIECES_PER_SUBTOPIC} pieces, "
+            f"squared weights {WEIGHTS}, per-piece noise weight in {NOISE} (see benchmarks/scale_bench.py)"
+        ),
+        "queries": queries,
+        "rounds": rounds,
+        "faiss_threads": faiss.omp_get_max_threads(),
+        "production": {
+            "HNSW_THRESHOLD": production.HNSW_THRESHOLD,
+            "HNSW_M": production.HNSW_M,
+            "HNSW_EF_CONSTRUCTION": production.HNSW_EF_CONSTRUCTION,
+            "HNSW_EF_SEARCH": production.HNSW_EF_SEARCH,
+        },
+        "decision": {
+            "latency_budget_ms": LATENCY_BUDGET_MS,
+            "exact_p50_reaches_budget_at": exact_threshold(rows),
+            "smallest_ef_search_for_recall_0_99": smallest_ef(rows),
+            "smallest_ef_search_for_recall_0_99_filtered": {
+                f"{share:.0%}": smallest_ef(rows, share=share) for share in ALLOWED_SHARES
+            },
+        },
         "rows": [asdict(r) for r in rows],
         "real_index": str(real_index) if real_index else None,
         "real_rows": [asdict(r) for r in real],

@@ -22,8 +22,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import httpx
 
@@ -48,8 +49,12 @@ def megabytes(path: Path) -> int:
 
 def ensure_index(index: Path) -> None:
     if not (index / CURRENT).exists():
-        build_index([ROOT / "corpus"], options=BuildOptions(index=index), embedder=indexing_encoder(Settings(), exports=index / "cache" / "encoders"),
-                    vocabulary=Vocabulary())
+        build_index(
+            [ROOT / "corpus"],
+            options=BuildOptions(index=index),
+            embedder=indexing_encoder(Settings(), exports=index / "cache" / "encoders"),
+            vocabulary=Vocabulary(),
+        )
 
 
 def make_venv(venv: Path) -> float:
@@ -63,15 +68,37 @@ def make_venv(venv: Path) -> float:
 def missing_heavy(venv: Path) -> list[str]:
     """The heavy packages that are importable in `venv` (should be none)."""
     code = f"import importlib.util, json; print(json.dumps([m for m in {list(NOT_THERE)!r} if importlib.util.find_spec(m)]))"
-    return list(json.loads(subprocess.run([str(venv / "bin" / "python"), "-c", code], capture_output=True, text=True, check=True).stdout))
+    return list(
+        json.loads(
+            subprocess.run(
+                [str(venv / "bin" / "python"), "-c", code], capture_output=True, text=True, check=True
+            ).stdout
+        )
+    )
 
 
 def recommend(venv: Path, index: Path) -> dict[str, Any]:
-    command = [str(venv / "bin" / "recommender"), "recommend", "--problem", PROBLEM, "--stage", "evaluation", "--role", "cfo", "--index", str(index), "--json"]
+    command = [
+        str(venv / "bin" / "recommender"),
+        "recommend",
+        "--problem",
+        PROBLEM,
+        "--stage",
+        "evaluation",
+        "--role",
+        "cfo",
+        "--index",
+        str(index),
+        "--json",
+    ]
     timed_run(command)  # once untimed: files into the page cache
     runs = [timed_run(command) for _ in range(3)]
     answer = json.loads(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
-    return {"items": [item["id"] for item in answer["items"]], "seconds": sorted(r[0] for r in runs)[1], "peak_mib": sorted(r[1] for r in runs)[1]}
+    return {
+        "items": [item["id"] for item in answer["items"]],
+        "seconds": sorted(r[0] for r in runs)[1],
+        "peak_mib": sorted(r[1] for r in runs)[1],
+    }
 
 
 def serve_once(venv: Path, index: Path) -> dict[str, Any]:
@@ -79,8 +106,13 @@ def serve_once(venv: Path, index: Path) -> dict[str, Any]:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
     env = {k: v for k, v in os.environ.items() if not k.startswith("RECOMMENDER_")}
-    server = subprocess.Popen([str(venv / "bin" / "recommender"), "serve", "--port", str(port), "--index", str(index)],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [str(venv / "bin" / "recommender"), "serve", "--port", str(port), "--index", str(index)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
@@ -90,7 +122,9 @@ def serve_once(venv: Path, index: Path) -> dict[str, Any]:
                     break
             except httpx.TransportError:
                 time.sleep(0.2)
-        answer = httpx.post(f"{url}/v1/recommendations", json={"problems": [PROBLEM], "stage": "evaluation"}, timeout=30)
+        answer = httpx.post(
+            f"{url}/v1/recommendations", json={"problems": [PROBLEM], "stage": "evaluation"}, timeout=30
+        )
         return {"status": answer.status_code, "items": [item["id"] for item in answer.json().get("items", [])]}
     finally:
         server.terminate()
@@ -98,9 +132,18 @@ def serve_once(venv: Path, index: Path) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.serve_venv", description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--venv", type=Path, default=DEFAULT_VENV, help=f"where the serving venv is made (default {DEFAULT_VENV}; replaced)")
-    parser.add_argument("--index", type=Path, default=BENCH_INDEX, help=f"a built index (default {BENCH_INDEX}; built when missing)")
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.serve_venv", description=__doc__.splitlines()[0] if __doc__ else None
+    )
+    parser.add_argument(
+        "--venv",
+        type=Path,
+        default=DEFAULT_VENV,
+        help=f"where the serving venv is made (default {DEFAULT_VENV}; replaced)",
+    )
+    parser.add_argument(
+        "--index", type=Path, default=BENCH_INDEX, help=f"a built index (default {BENCH_INDEX}; built when missing)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the serving venv afterwards")
     args = parser.parse_args(argv)
     index = args.index.resolve()
@@ -110,12 +153,23 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     cli = recommend(args.venv, index)
     http = serve_once(args.venv, index)
     size = megabytes(args.venv)
-    result = {"serve_venv_mb": size, "full_venv_mb": megabytes(Path(sys.prefix)), "goal_mb": GOAL_MB, "install_seconds": round(install_seconds, 1),
-              "heavy_packages_present": present, "recommend": cli, "http": http}
+    result = {
+        "serve_venv_mb": size,
+        "full_venv_mb": megabytes(Path(sys.prefix)),
+        "goal_mb": GOAL_MB,
+        "install_seconds": round(install_seconds, 1),
+        "heavy_packages_present": present,
+        "recommend": cli,
+        "http": http,
+    }
     ok = not present and cli["items"] and http["status"] == 200 and http["items"] and size <= GOAL_MB
-    print(f"serving venv ('.[serve]', no torch): {size} MB on disk (goal <= {GOAL_MB}); full venv {result['full_venv_mb']} MB")
+    print(
+        f"serving venv ('.[serve]', no torch): {size} MB on disk (goal <= {GOAL_MB}); full venv {result['full_venv_mb']} MB"
+    )
     print(f"heavy packages present there: {present or 'none'}; installed in {install_seconds:.0f}s")
-    print(f"recommender recommend from it: {len(cli['items'])} items, {cli['seconds']:.2f}s wall, peak {cli['peak_mib']:.0f} MiB (median of 3)")
+    print(
+        f"recommender recommend from it: {len(cli['items'])} items, {cli['seconds']:.2f}s wall, peak {cli['peak_mib']:.0f} MiB (median of 3)"
+    )
     print(f"recommender serve from it: POST /v1/recommendations -> {http['status']}, {len(http['items'])} items")
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

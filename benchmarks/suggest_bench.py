@@ -24,14 +24,29 @@ def main() -> None:
     library = LIBRARIES[0]
     recommender = Recommender.open(Settings(index=index_of(library, embedder)), embedder=embedder, today=lambda: TODAY)
     snapshot = recommender.snapshot
-    tagged = [d for d, doc in enumerate(snapshot.documents) if doc.meta.type != "unknown" and doc.meta.stages and doc.meta.roles]
-    found = suggest_for(snapshot, document_vectors(snapshot, recommender.retriever.matrix), embedder, recommender.vocabulary, tagged)
+    tagged = [
+        d
+        for d, doc in enumerate(snapshot.documents)
+        if doc.meta.type != "unknown" and doc.meta.stages and doc.meta.roles
+    ]
+    found = suggest_for(
+        snapshot, document_vectors(snapshot, recommender.retriever.matrix), embedder, recommender.vocabulary, tagged
+    )
     result = {"library": library.name, "items": len(tagged), "by_confidence": {}}
     for floor in CONFIDENCE:
-        types = [(f.type.value == snapshot.documents[f.doc].meta.type) for f in found if f.type and f.type.confidence >= floor]
+        types = [
+            (f.type.value == snapshot.documents[f.doc].meta.type)
+            for f in found
+            if f.type and f.type.confidence >= floor
+        ]
         row = {"type_accuracy": _share(types), "type_suggested": len(types)}
         for field in ("stages", "roles"):
-            pairs = [(s.value in getattr(snapshot.documents[f.doc].meta, field)) for f in found for s in getattr(f, field) if s.confidence >= floor]
+            pairs = [
+                (s.value in getattr(snapshot.documents[f.doc].meta, field))
+                for f in found
+                for s in getattr(f, field)
+                if s.confidence >= floor
+            ]
             actual = sum(len(getattr(snapshot.documents[f.doc].meta, field)) for f in found)
             row[f"{field}_precision"] = _share(pairs)
             row[f"{field}_recall"] = round(sum(pairs) / actual, 3) if actual else 0.0

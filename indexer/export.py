@@ -111,15 +111,27 @@ def _load_sentence_transformer(path: Path) -> Any:
     try:
         from sentence_transformers import SentenceTransformer
     except ImportError as exc:
-        raise ModelLoadError("exporting the encoder to ONNX needs torch and sentence-transformers, which are not installed", hint=_INSTALL_HINT) from exc
+        raise ModelLoadError(
+            "exporting the encoder to ONNX needs torch and sentence-transformers, which are not installed",
+            hint=_INSTALL_HINT,
+        ) from exc
     try:
         st = SentenceTransformer(str(path), device="cpu", local_files_only=True)
     except Exception as exc:  # the library raises many kinds; all mean the same to a user
-        raise ModelLoadError(f"cannot load the model in {path}: {exc}", hint="Check that the folder holds a complete sentence-transformers model.") from exc
+        raise ModelLoadError(
+            f"cannot load the model in {path}: {exc}",
+            hint="Check that the folder holds a complete sentence-transformers model.",
+        ) from exc
     modules = [type(m).__name__ for m in st]
-    if modules[:2] != ["Transformer", "Pooling"] or set(modules[2:]) - {"Normalize"} or getattr(st[1], "pooling_mode", "mean") != "mean":
-        raise ModelLoadError(f"the model in {path} ({' -> '.join(modules)}) is not a transformer with mean pooling, the only kind exported to ONNX",
-                             hint="Use RECOMMENDER_RUNTIME=torch for this model.")
+    if (
+        modules[:2] != ["Transformer", "Pooling"]
+        or set(modules[2:]) - {"Normalize"}
+        or getattr(st[1], "pooling_mode", "mean") != "mean"
+    ):
+        raise ModelLoadError(
+            f"the model in {path} ({' -> '.join(modules)}) is not a transformer with mean pooling, the only kind exported to ONNX",
+            hint="Use RECOMMENDER_RUNTIME=torch for this model.",
+        )
     return st
 
 
@@ -161,16 +173,29 @@ def _export_transformer(st: Any, target: Path) -> None:
     axes = {n: {0: "batch", 1: "sequence"} for n in (*inputs, "token_vectors")}
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation and tracer notes
-        torch.onnx.export(_Wrapper.of(transformer, inputs), tuple(example[n] for n in inputs), str(target), input_names=list(inputs),
-                          output_names=["token_vectors"], dynamic_axes=axes, opset_version=OPSET, do_constant_folding=True, dynamo=False)
+        torch.onnx.export(
+            _Wrapper.of(transformer, inputs),
+            tuple(example[n] for n in inputs),
+            str(target),
+            input_names=list(inputs),
+            output_names=["token_vectors"],
+            dynamic_axes=axes,
+            opset_version=OPSET,
+            do_constant_folding=True,
+            dynamo=False,
+        )
 
 
 def _optimise(source: Path, target: Path, st: Any) -> None:
     from onnxruntime.transformers import optimizer
 
     config = st[0].auto_model.config
-    optimised = optimizer.optimize_model(str(source), model_type="bert", num_heads=int(getattr(config, "num_attention_heads", 0) or 0),
-                                         hidden_size=int(getattr(config, "hidden_size", 0) or 0))
+    optimised = optimizer.optimize_model(
+        str(source),
+        model_type="bert",
+        num_heads=int(getattr(config, "num_attention_heads", 0) or 0),
+        hidden_size=int(getattr(config, "hidden_size", 0) or 0),
+    )
     log.info("fused operators: %s", {k: v for k, v in optimised.get_fused_operator_statistics().items() if v})
     optimised.save_model_to_file(str(target))
 
@@ -180,9 +205,18 @@ def _quantise(source: Path, target: Path) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     root = logging.getLogger()
-    root.disabled, was = True, root.disabled  # the quantiser logs a tip about pre-processing on the root logger; it does not apply here
+    root.disabled, was = (
+        True,
+        root.disabled,
+    )  # the quantiser logs a tip about pre-processing on the root logger; it does not apply here
     try:
-        quantize_dynamic(source, target, per_channel=True, weight_type=QuantType.QInt8, extra_options={"DefaultTensorType": TensorProto.FLOAT})
+        quantize_dynamic(
+            source,
+            target,
+            per_channel=True,
+            weight_type=QuantType.QInt8,
+            extra_options={"DefaultTensorType": TensorProto.FLOAT},
+        )
     finally:
         root.disabled = was
 
@@ -191,7 +225,14 @@ def _save_with_external_data(source: Path, target: Path) -> None:
     import onnx
 
     model = onnx.load(str(source))
-    onnx.save_model(model, str(target), save_as_external_data=True, all_tensors_to_one_file=True, location=MODEL_DATA_FILE, size_threshold=1024)
+    onnx.save_model(
+        model,
+        str(target),
+        save_as_external_data=True,
+        all_tensors_to_one_file=True,
+        location=MODEL_DATA_FILE,
+        size_threshold=1024,
+    )
     (target.parent / MODEL_DATA_FILE).chmod(0o644)
 
 
@@ -199,7 +240,10 @@ def _save_tokenizer(st: Any, work: Path) -> None:
     saved = work / "tokenizer"
     st.tokenizer.save_pretrained(str(saved))
     if not (saved / TOKENIZER_FILE).is_file():
-        raise ModelLoadError("the model's tokenizer has no fast (tokenizers) version to export", hint="Use RECOMMENDER_RUNTIME=torch for this model.")
+        raise ModelLoadError(
+            "the model's tokenizer has no fast (tokenizers) version to export",
+            hint="Use RECOMMENDER_RUNTIME=torch for this model.",
+        )
     os.replace(saved / TOKENIZER_FILE, work / TOKENIZER_FILE)
     shutil.rmtree(saved)
 
@@ -211,22 +255,37 @@ def _config(st: Any, path: Path, name: str | None, precision: Precision, fingerp
     import transformers
 
     return EncoderConfig(
-        model_id=f"{name or path.name}@{model_fingerprint(path)}", precision=precision, fingerprint=fingerprint,
-        dimension=int((getattr(st, "get_embedding_dimension", None) or st.get_sentence_embedding_dimension)() or 0), max_tokens=int(st.max_seq_length or 256),
-        lowercase=bool(getattr(st[0], "do_lower_case", False)), inputs=_inputs(st[0].auto_model),
-        built_with={"torch": torch.__version__, "transformers": transformers.__version__, "sentence-transformers": sentence_transformers.__version__,
-                    "onnxruntime": onnxruntime.__version__, "opset": str(OPSET), "export": str(EXPORT_VERSION)},
+        model_id=f"{name or path.name}@{model_fingerprint(path)}",
+        precision=precision,
+        fingerprint=fingerprint,
+        dimension=int((getattr(st, "get_embedding_dimension", None) or st.get_sentence_embedding_dimension)() or 0),
+        max_tokens=int(st.max_seq_length or 256),
+        lowercase=bool(getattr(st[0], "do_lower_case", False)),
+        inputs=_inputs(st[0].auto_model),
+        built_with={
+            "torch": torch.__version__,
+            "transformers": transformers.__version__,
+            "sentence-transformers": sentence_transformers.__version__,
+            "onnxruntime": onnxruntime.__version__,
+            "opset": str(OPSET),
+            "export": str(EXPORT_VERSION),
+        },
     )
 
 
 def _checked(config: EncoderConfig, st: Any, work: Path) -> EncoderConfig:
     _write_config(work, config)
     exported = OnnxEmbedder(work).embed(list(PROBES))
-    reference = np.asarray(st.encode(list(PROBES), normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False), dtype=np.float32)
+    reference = np.asarray(
+        st.encode(list(PROBES), normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False),
+        dtype=np.float32,
+    )
     cosine = float(np.mean(np.sum(exported * reference, axis=1)))
     if cosine < MIN_PROBE_COSINE:
-        raise ModelLoadError(f"the ONNX export of {config.model_id} ({config.precision}) disagrees with the model (mean cosine {cosine:.4f} on probe texts)",
-                             hint="Use RECOMMENDER_PRECISION=fp32 or RECOMMENDER_RUNTIME=torch for this model.")
+        raise ModelLoadError(
+            f"the ONNX export of {config.model_id} ({config.precision}) disagrees with the model (mean cosine {cosine:.4f} on probe texts)",
+            hint="Use RECOMMENDER_PRECISION=fp32 or RECOMMENDER_RUNTIME=torch for this model.",
+        )
     return config.model_copy(update={"probe_cosine": round(cosine, 5)})
 
 

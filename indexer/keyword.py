@@ -6,13 +6,13 @@ import functools
 import math
 import re
 import sys
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import Stemmer
-
 
 _WORD = re.compile(r"(?u)\b\w\w+\b")  # bm25s.tokenize's default pattern (scikit-learn's CountVectorizer)
 
@@ -31,7 +31,6 @@ def _bm25s() -> Any:
         for name in hidden:
             del sys.modules[name]
     return bm25s
-
 
 
 @dataclass(frozen=True)
@@ -55,10 +54,12 @@ class KeywordIndex:
         self._retriever = retriever
         self.config = config
         self._stemmer = Stemmer.Stemmer(config.stemmer) if config.stemmer else None
-        self._stopwords = frozenset(_bm25s().tokenization._infer_stopwords(config.stopwords)) if config.stopwords else frozenset()
+        self._stopwords = (
+            frozenset(_bm25s().tokenization._infer_stopwords(config.stopwords)) if config.stopwords else frozenset()
+        )
 
     @classmethod
-    def build(cls, texts: Sequence[str], config: KeywordConfig) -> "KeywordIndex":
+    def build(cls, texts: Sequence[str], config: KeywordConfig) -> KeywordIndex:
         stemmer = Stemmer.Stemmer(config.stemmer) if config.stemmer else None
         tokens = _bm25s().tokenize(list(texts), stemmer=stemmer, stopwords=config.stopwords, show_progress=False)
         retriever = _bm25s().BM25(k1=config.k1, b=config.b, method=config.method)
@@ -66,7 +67,7 @@ class KeywordIndex:
         return cls(retriever, config)
 
     @classmethod
-    def load(cls, folder: Path, config: KeywordConfig) -> "KeywordIndex":
+    def load(cls, folder: Path, config: KeywordConfig) -> KeywordIndex:
         return cls(_bm25s().BM25.load(str(folder), show_progress=False, verbosity=0), config)
 
     def save(self, folder: Path) -> None:

@@ -77,4 +77,8 @@ def sha256_file(path: Path) -> str:
 
 def checksums(folder: Path) -> dict[str, str]:
     """sha256 of every file in `folder` (recursively), keyed by relative path."""
-    return {p.relative_to(folder).as_posix(): sha256_file(p) for p in sorted(folder.rglob("*")) if p.is_file() and p.name != MANIFEST}
+    return {
+        p.relative_to(folder).as_posix(): sha256_file(p)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != MANIFEST
+    }

@@ -89,7 +89,9 @@ class _RawFrontMatter(BaseModel):
         return str(value).strip() if isinstance(value, (int, float)) else value
 
 
-def build_metadata(doc: ParsedDocument, *, rel_path: str, source: str, vocabulary: Vocabulary) -> tuple[ContentMeta, list[FileIssue]]:
+def build_metadata(
+    doc: ParsedDocument, *, rel_path: str, source: str, vocabulary: Vocabulary
+) -> tuple[ContentMeta, list[FileIssue]]:
     """Validate and normalise a document's front matter; every problem becomes an issue."""
     reporter = _Reporter(rel_path, source)
     raw = _validated(doc.front_matter, reporter)
@@ -141,7 +143,11 @@ def _validated(front_matter: dict[str, Any], reporter: _Reporter) -> _RawFrontMa
         except ValidationError as exc:
             for error in exc.errors():
                 field = str(error["loc"][0])
-                reporter.add(field, f"front-matter field '{field}' is invalid ({error['msg']}); it was ignored", _FIELD_FIXES.get(field, "correct or remove the field"))
+                reporter.add(
+                    field,
+                    f"front-matter field '{field}' is invalid ({error['msg']}); it was ignored",
+                    _FIELD_FIXES.get(field, "correct or remove the field"),
+                )
                 data.pop(field, None)
     return _RawFrontMatter()
 
@@ -160,7 +166,11 @@ def _id(value: str | None, rel_path: str, reporter: _Reporter) -> str:
     if value is None:
         return fallback
     if not _ID_PATTERN.match(value):
-        reporter.add("id", f"id '{value}' has characters ids may not use; the path '{fallback}' is used instead", "use letters, digits, '-', '_', '.' and '/' only")
+        reporter.add(
+            "id",
+            f"id '{value}' has characters ids may not use; the path '{fallback}' is used instead",
+            "use letters, digits, '-', '_', '.' and '/' only",
+        )
         return fallback
     return value
 
@@ -181,7 +191,11 @@ def _audience(value: str | None, reporter: _Reporter) -> Audience:
     if audience == "buyer":
         return "buyer"
     if audience != "internal":
-        reporter.add("audience", f"unknown audience '{value}'; treated as internal", "use 'buyer' (may be sent to buyers) or 'internal' (sellers only)")
+        reporter.add(
+            "audience",
+            f"unknown audience '{value}'; treated as internal",
+            "use 'buyer' (may be sent to buyers) or 'internal' (sellers only)",
+        )
     return "internal"
 
 

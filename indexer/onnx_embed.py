@@ -17,8 +17,9 @@ makes a text's vector depend on the text alone. fp32 models run batches of simil
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal, Sequence
+from typing import Literal
 
 import numpy as np
 import onnxruntime
@@ -58,7 +59,10 @@ def read_config(folder: Path) -> EncoderConfig:
     try:
         return EncoderConfig.model_validate_json((folder / ENCODER_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError, ValidationError) as exc:
-        raise ModelLoadError(f"no usable ONNX encoder in {folder} ({exc.__class__.__name__})", hint="Re-index to export the encoder again.") from exc
+        raise ModelLoadError(
+            f"no usable ONNX encoder in {folder} ({exc.__class__.__name__})",
+            hint="Re-index to export the encoder again.",
+        ) from exc
 
 
 class OnnxEmbedder(Embedder):
@@ -147,14 +151,18 @@ def _session(path: Path, threads: int | None) -> onnxruntime.InferenceSession:
     try:
         return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     except Exception as exc:  # onnxruntime raises its own error types for missing and bad files
-        raise ModelLoadError(f"cannot load the ONNX encoder {path}: {exc}", hint="Re-index to export the encoder again.") from exc
+        raise ModelLoadError(
+            f"cannot load the ONNX encoder {path}: {exc}", hint="Re-index to export the encoder again."
+        ) from exc
 
 
 def _tokenizer(folder: Path, *, truncate_at: int | None) -> Tokenizer:
     try:
         tokenizer = Tokenizer.from_file(str(folder / TOKENIZER_FILE))
     except Exception as exc:  # tokenizers raises a plain Exception for a missing or bad file
-        raise ModelLoadError(f"cannot read the tokenizer in {folder}: {exc}", hint="Re-index to export the encoder again.") from exc
+        raise ModelLoadError(
+            f"cannot read the tokenizer in {folder}: {exc}", hint="Re-index to export the encoder again."
+        ) from exc
     tokenizer.no_padding()
     if truncate_at is None:
         tokenizer.no_truncation()

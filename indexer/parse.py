@@ -7,9 +7,10 @@ no markup, so the embedder and the keyword index read what a person reads.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from typing import Any, Sequence
+from typing import Any
 
 import yaml
 from markdown_it import MarkdownIt
@@ -72,7 +73,14 @@ def _front_matter(tokens: Sequence[Token], source: str, path: str) -> tuple[dict
     block = next((t for t in tokens if t.type == "front_matter"), None)
     if block is None:
         if source.startswith("---\n") or source.startswith("---\r\n"):
-            return {}, [FileIssue(path, "front matter starts with '---' but is never closed", "add a closing '---' line after the YAML fields", line=1)]
+            return {}, [
+                FileIssue(
+                    path,
+                    "front matter starts with '---' but is never closed",
+                    "add a closing '---' line after the YAML fields",
+                    line=1,
+                )
+            ]
         return {}, []
     try:
         data = yaml.load(block.content, Loader=_FrontMatterLoader)  # a SafeLoader: no arbitrary objects
@@ -80,11 +88,25 @@ def _front_matter(tokens: Sequence[Token], source: str, path: str) -> tuple[dict
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return {}, [FileIssue(path, f"malformed front matter ({problem}); the file was indexed without it", "fix the YAML between the '---' lines (quote values that contain ':' or '#')", line=line)]
+        return {}, [
+            FileIssue(
+                path,
+                f"malformed front matter ({problem}); the file was indexed without it",
+                "fix the YAML between the '---' lines (quote values that contain ':' or '#')",
+                line=line,
+            )
+        ]
     if data is None:
         return {}, []
     if not isinstance(data, dict):
-        return {}, [FileIssue(path, "front matter is not a mapping of fields; the file was indexed without it", "write it as 'field: value' lines", line=2)]
+        return {}, [
+            FileIssue(
+                path,
+                "front matter is not a mapping of fields; the file was indexed without it",
+                "write it as 'field: value' lines",
+                line=2,
+            )
+        ]
     return {str(k): v for k, v in data.items()}, []
 
 

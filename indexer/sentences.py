@@ -10,8 +10,8 @@ windows of the section) that contain it; a sentence cut by a piece boundary is s
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Iterator, Sequence
 
 MIN_CHARS = 12  # shorter lines ("Yes.", "- n/a") say too little to judge or quote
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9])")

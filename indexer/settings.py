@@ -22,16 +22,33 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RECOMMENDER_", extra="ignore")
 
     index: Path = Field(default=Path(".recommender/index"), description="index directory")
-    model: Path | None = Field(default=None, description="sentence-transformers model folder; default: the bundled all-MiniLM-L6-v2")
-    runtime: Runtime | None = Field(default=None, description="what computes the vectors: onnx (ONNX Runtime, no torch at query time) or torch; "
-                                                               "default: onnx when indexing, the index's own when answering")
-    precision: Precision | None = Field(default=None, description="int8 or fp32 weights (torch: fp32 only); default: fp32, or the index's own when answering")
-    encoder_cache: Path | None = Field(default=None, description="folder where ONNX exports are kept and reused; default: <index>/cache/encoders")
-    encoder_threads: int | None = Field(default=None, ge=1, le=64, description="threads one embedding may use; default: all cores when indexing, 1 when answering")
+    model: Path | None = Field(
+        default=None, description="sentence-transformers model folder; default: the bundled all-MiniLM-L6-v2"
+    )
+    runtime: Runtime | None = Field(
+        default=None,
+        description="what computes the vectors: onnx (ONNX Runtime, no torch at query time) or torch; "
+        "default: onnx when indexing, the index's own when answering",
+    )
+    precision: Precision | None = Field(
+        default=None,
+        description="int8 or fp32 weights (torch: fp32 only); default: fp32, or the index's own when answering",
+    )
+    encoder_cache: Path | None = Field(
+        default=None, description="folder where ONNX exports are kept and reused; default: <index>/cache/encoders"
+    )
+    encoder_threads: int | None = Field(
+        default=None,
+        ge=1,
+        le=64,
+        description="threads one embedding may use; default: all cores when indexing, 1 when answering",
+    )
     batch_size: int = Field(default=32, ge=1, le=1024)
     piece_overlap_tokens: int = Field(default=48, ge=0, le=128)
     vocabulary: Path | None = Field(default=None, description="YAML file extending stage, role and industry aliases")
-    keep_builds: int = Field(default=2, ge=1, le=10, description="published builds kept on disk (the newest and the one before)")
+    keep_builds: int = Field(
+        default=2, ge=1, le=10, description="published builds kept on disk (the newest and the one before)"
+    )
 
     @model_validator(mode="after")
     def _torch_is_fp32(self) -> Settings:

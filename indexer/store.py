@@ -21,9 +21,10 @@ import json
 import os
 import shutil
 import sqlite3
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -124,19 +125,47 @@ class IndexSnapshot:
 
 # ---- writing -------------------------------------------------------------------------------
 
+
 def write_content(folder: Path, content: BuildContent) -> None:
     db = sqlite3.connect(folder / CONTENT)
     with db:
         db.executescript(_SCHEMA)
-        db.executemany("INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?)", [
-            (i, d.meta.id, d.rel_path, d.content_hash, d.word_count, d.reading_minutes, d.meta.model_dump_json())
-            for i, d in enumerate(content.documents)])
-        db.executemany("INSERT INTO sections VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-            (i, s.doc, s.heading, json.dumps(s.heading_path), s.level, s.line, s.word_count, s.reading_minutes, s.text)
-            for i, s in enumerate(content.sections)])
-        db.executemany("INSERT INTO pieces VALUES (?, ?, ?, ?)", [(i, p.doc, p.section, p.text) for i, p in enumerate(content.pieces)])
-        db.executemany("INSERT INTO issues VALUES (?, ?, ?, ?, ?)", [(x.path, x.line, x.severity.value, x.what, x.fix) for x in content.issues])
-        db.executemany("INSERT INTO sentences VALUES (?, ?, ?, ?, ?)", [(i, s.section, s.first_piece, s.last_piece, s.text) for i, s in enumerate(content.sentences)])
+        db.executemany(
+            "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (i, d.meta.id, d.rel_path, d.content_hash, d.word_count, d.reading_minutes, d.meta.model_dump_json())
+                for i, d in enumerate(content.documents)
+            ],
+        )
+        db.executemany(
+            "INSERT INTO sections VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    i,
+                    s.doc,
+                    s.heading,
+                    json.dumps(s.heading_path),
+                    s.level,
+                    s.line,
+                    s.word_count,
+                    s.reading_minutes,
+                    s.text,
+                )
+                for i, s in enumerate(content.sections)
+            ],
+        )
+        db.executemany(
+            "INSERT INTO pieces VALUES (?, ?, ?, ?)",
+            [(i, p.doc, p.section, p.text) for i, p in enumerate(content.pieces)],
+        )
+        db.executemany(
+            "INSERT INTO issues VALUES (?, ?, ?, ?, ?)",
+            [(x.path, x.line, x.severity.value, x.what, x.fix) for x in content.issues],
+        )
+        db.executemany(
+            "INSERT INTO sentences VALUES (?, ?, ?, ?, ?)",
+            [(i, s.section, s.first_piece, s.last_piece, s.text) for i, s in enumerate(content.sentences)],
+        )
     db.close()
 
 
@@ -151,8 +180,17 @@ CREATE TABLE sentences (row INTEGER PRIMARY KEY, section INTEGER NOT NULL, first
 """
 
 
-def write_build(root: Path, build_id: str, content: BuildContent, *, vectors: faiss.Index, keyword: KeywordIndex, sentence_vectors: np.ndarray,
-                manifest: dict, encoder: Path | None = None) -> Path:
+def write_build(
+    root: Path,
+    build_id: str,
+    content: BuildContent,
+    *,
+    vectors: faiss.Index,
+    keyword: KeywordIndex,
+    sentence_vectors: np.ndarray,
+    manifest: dict,
+    encoder: Path | None = None,
+) -> Path:
     """Write a complete build aside (`builds/<id>.partial`), then rename it into place.
 
     `encoder`: a folder of encoder files the build carries (copied, or hard-linked when it can be).
@@ -223,11 +261,15 @@ def _fsync_dir(folder: Path) -> None:
 
 # ---- reading -------------------------------------------------------------------------------
 
+
 def current_build(root: Path) -> Path:
     """The published build folder under `root`, or IndexMissingError."""
     link = root / CURRENT
     if not link.exists():
-        raise IndexMissingError(f"no index at {root}", hint="Build one with 'recommender index PATH' (or point --index / RECOMMENDER_INDEX at an existing one).")
+        raise IndexMissingError(
+            f"no index at {root}",
+            hint="Build one with 'recommender index PATH' (or point --index / RECOMMENDER_INDEX at an existing one).",
+        )
     return link.resolve()
 
 
@@ -235,23 +277,39 @@ def read_manifest(build: Path, root: Path) -> Manifest:
     try:
         return Manifest.model_validate_json((build / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise IndexCorruptError(f"the index at {root} has a missing or unreadable manifest ({exc.__class__.__name__})", hint=REBUILD_HINT.format(root=root)) from exc
+        raise IndexCorruptError(
+            f"the index at {root} has a missing or unreadable manifest ({exc.__class__.__name__})",
+            hint=REBUILD_HINT.format(root=root),
+        ) from exc
 
 
-def verify(build: Path, manifest: Manifest, root: Path, *, model_id: str | None, encoder: EncoderInfo | None = None) -> None:
+def verify(
+    build: Path, manifest: Manifest, root: Path, *, model_id: str | None, encoder: EncoderInfo | None = None
+) -> None:
     """Refuse another format, another model or encoder, or any file whose checksum differs."""
     hint = REBUILD_HINT.format(root=root)
     if manifest.format_version != FORMAT_VERSION:
-        raise IndexCorruptError(f"the index at {root} has format version {manifest.format_version}; this version reads {FORMAT_VERSION}", hint=hint)
+        raise IndexCorruptError(
+            f"the index at {root} has format version {manifest.format_version}; this version reads {FORMAT_VERSION}",
+            hint=hint,
+        )
     if model_id is not None and manifest.model.id != model_id:
-        raise ModelMismatchError(f"the index at {root} was built with model '{manifest.model.id}', but the configured model is '{model_id}'", hint=hint + " Or configure the model it was built with.")
+        raise ModelMismatchError(
+            f"the index at {root} was built with model '{manifest.model.id}', but the configured model is '{model_id}'",
+            hint=hint + " Or configure the model it was built with.",
+        )
     if encoder is not None and manifest.encoder.differs_from(encoder):
-        raise ModelMismatchError(f"the index at {root} was built with the {manifest.encoder.describe()}, but the query encoder is the {encoder.describe()}",
-                                 hint=hint + " Or answer with the encoder it was built with (leave RECOMMENDER_RUNTIME and RECOMMENDER_PRECISION unset to follow the index).")
+        raise ModelMismatchError(
+            f"the index at {root} was built with the {manifest.encoder.describe()}, but the query encoder is the {encoder.describe()}",
+            hint=hint
+            + " Or answer with the encoder it was built with (leave RECOMMENDER_RUNTIME and RECOMMENDER_PRECISION unset to follow the index).",
+        )
     for name, expected in manifest.files.items():
         path = build / name
         if not path.is_file() or sha256_file(path) != expected:
-            raise IndexCorruptError(f"the index at {root} is damaged: {name} is missing or does not match its checksum", hint=hint)
+            raise IndexCorruptError(
+                f"the index at {root} is damaged: {name} is missing or does not match its checksum", hint=hint
+            )
 
 
 def load_index(root: Path, *, model_id: str | None, encoder: EncoderInfo | None = None) -> IndexSnapshot:
@@ -262,7 +320,9 @@ def load_index(root: Path, *, model_id: str | None, encoder: EncoderInfo | None 
     try:
         return _load_verified(build, manifest)
     except Exception as exc:  # a checksum-valid file that still fails to load is damage too
-        raise IndexCorruptError(f"the index at {root} cannot be loaded ({exc})", hint=REBUILD_HINT.format(root=root)) from exc
+        raise IndexCorruptError(
+            f"the index at {root} cannot be loaded ({exc})", hint=REBUILD_HINT.format(root=root)
+        ) from exc
 
 
 def _load_verified(build: Path, manifest: Manifest) -> IndexSnapshot:
@@ -272,10 +332,18 @@ def _load_verified(build: Path, manifest: Manifest) -> IndexSnapshot:
     if len(sentence_vectors) != len(sentences):
         raise ValueError(f"{len(sentences)} sentences but {len(sentence_vectors)} sentence vectors")
     return IndexSnapshot(
-        path=build, manifest=manifest, documents=documents, sections=sections, pieces=pieces,
+        path=build,
+        manifest=manifest,
+        documents=documents,
+        sections=sections,
+        pieces=pieces,
         piece_doc=np.fromiter((p.doc for p in pieces), dtype=np.int64, count=len(pieces)),
-        vectors=load_vector_index(build / VECTORS), keyword=keyword, issues=issues,
-        sentences=sentences, sentence_vectors=sentence_vectors, piece_sentences=piece_sentence_index(sentences, len(pieces)),
+        vectors=load_vector_index(build / VECTORS),
+        keyword=keyword,
+        issues=issues,
+        sentences=sentences,
+        sentence_vectors=sentence_vectors,
+        piece_sentences=piece_sentence_index(sentences, len(pieces)),
     )
 
 
@@ -283,21 +351,47 @@ def piece_sentence_index(sentences: Sequence[StoredSentence], pieces: int) -> tu
     """For every piece, the rows of the sentences it holds (part of), as CSR arrays."""
     owner = [(p, row) for row, s in enumerate(sentences) for p in range(s.first_piece, s.last_piece + 1)]
     owner.sort()
-    counts = np.bincount(np.array([p for p, _ in owner], dtype=np.int64), minlength=pieces) if owner else np.zeros(pieces, dtype=np.int64)
+    counts = (
+        np.bincount(np.array([p for p, _ in owner], dtype=np.int64), minlength=pieces)
+        if owner
+        else np.zeros(pieces, dtype=np.int64)
+    )
     indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     return indptr, np.array([row for _, row in owner], dtype=np.int64)
 
 
-def read_content(path: Path) -> tuple[tuple[StoredDocument, ...], tuple[StoredSection, ...], tuple[StoredPiece, ...], tuple[FileIssue, ...], tuple[StoredSentence, ...]]:
+def read_content(
+    path: Path,
+) -> tuple[
+    tuple[StoredDocument, ...],
+    tuple[StoredSection, ...],
+    tuple[StoredPiece, ...],
+    tuple[FileIssue, ...],
+    tuple[StoredSentence, ...],
+]:
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        documents = tuple(StoredDocument(ContentMeta.model_validate_json(meta), rel, digest, words, minutes)
-                          for rel, digest, words, minutes, meta in db.execute("SELECT rel_path, content_hash, word_count, reading_minutes, meta FROM documents ORDER BY row"))
-        sections = tuple(StoredSection(doc, heading, tuple(json.loads(hp)), level, line, words, minutes, text)
-                         for doc, heading, hp, level, line, words, minutes, text in db.execute("SELECT doc, heading, heading_path, level, line, word_count, reading_minutes, text FROM sections ORDER BY row"))
-        pieces = tuple(StoredPiece(doc, section, text) for doc, section, text in db.execute("SELECT doc, section, text FROM pieces ORDER BY row"))
+        documents = tuple(
+            StoredDocument(ContentMeta.model_validate_json(meta), rel, digest, words, minutes)
+            for rel, digest, words, minutes, meta in db.execute(
+                "SELECT rel_path, content_hash, word_count, reading_minutes, meta FROM documents ORDER BY row"
+            )
+        )
+        sections = tuple(
+            StoredSection(doc, heading, tuple(json.loads(hp)), level, line, words, minutes, text)
+            for doc, heading, hp, level, line, words, minutes, text in db.execute(
+                "SELECT doc, heading, heading_path, level, line, word_count, reading_minutes, text FROM sections ORDER BY row"
+            )
+        )
+        pieces = tuple(
+            StoredPiece(doc, section, text)
+            for doc, section, text in db.execute("SELECT doc, section, text FROM pieces ORDER BY row")
+        )
         issues = tuple(_issue(row) for row in db.execute("SELECT path, line, severity, what, fix FROM issues"))
-        sentences = tuple(StoredSentence(*row) for row in db.execute("SELECT section, first_piece, last_piece, text FROM sentences ORDER BY row"))
+        sentences = tuple(
+            StoredSentence(*row)
+            for row in db.execute("SELECT section, first_piece, last_piece, text FROM sentences ORDER BY row")
+        )
     finally:
         db.close()
     return documents, sections, pieces, issues, sentences

@@ -29,7 +29,9 @@ from recommender.models import Recommendation
 from recommender.service import Recommender, parse_request
 
 if TYPE_CHECKING:
-    from indexer.build import Progress  # the protocol only: importing the builder would bring markdown-it into every command
+    from indexer.build import (
+        Progress,
+    )  # the protocol only: importing the builder would bring markdown-it into every command
 
 log = logging.getLogger(__name__)
 RequestId = str | int
@@ -87,6 +89,7 @@ def key(request_id: RequestId) -> str:
 
 # ---- reading requests ---------------------------------------------------------------------
 
+
 def count_lines(path: Path) -> int:
     with _open_requests(path) as handle:
         return sum(1 for line in handle if line.strip())
@@ -106,7 +109,10 @@ def _open_requests(path: Path) -> TextIO:
     try:
         return path.open(encoding="utf-8")
     except OSError as exc:
-        raise RecommenderError(f"cannot read the requests file {path}: {exc.strerror or exc}", hint="Give a JSONL file: one JSON request with an 'id' per line.") from exc
+        raise RecommenderError(
+            f"cannot read the requests file {path}: {exc.strerror or exc}",
+            hint="Give a JSONL file: one JSON request with an 'id' per line.",
+        ) from exc
 
 
 def _parse_line(line: str, number: int) -> BatchRequest | BadLine:
@@ -133,12 +139,16 @@ def _unique(item: BatchRequest | BadLine, seen: dict[str, int]) -> BatchRequest 
 
 # ---- the output file ----------------------------------------------------------------------
 
+
 def read_results(path: Path) -> ResultsFile:
     """The ids and picked items in a results file; unreadable lines are listed, not fatal."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise RecommenderError(f"cannot read the results file {path}: {exc.strerror or exc}", hint="Give the --out file of a 'recommender batch' run.") from exc
+        raise RecommenderError(
+            f"cannot read the results file {path}: {exc.strerror or exc}",
+            hint="Give the --out file of a 'recommender batch' run.",
+        ) from exc
     ids: set[str] = set()
     picked: set[str] = set()
     damaged: list[int] = []
@@ -150,7 +160,9 @@ def read_results(path: Path) -> ResultsFile:
             continue
         ids.add(key(parsed[0]))
         picked.update(parsed[1])
-    return ResultsFile(frozenset(ids), frozenset(picked), len(ids), tuple(damaged), partial_tail=bool(lines[-1].strip()))
+    return ResultsFile(
+        frozenset(ids), frozenset(picked), len(ids), tuple(damaged), partial_tail=bool(lines[-1].strip())
+    )
 
 
 def _result_line(line: bytes) -> tuple[RequestId, list[str]] | None:
@@ -179,13 +191,18 @@ def prepare_output(path: Path, *, resume: bool) -> Resume:
     if not path.exists() or path.stat().st_size == 0:
         return Resume(ResultsFile(frozenset(), frozenset(), 0), repaired_tail=False)
     if not resume:
-        raise RecommenderError(f"{path} already holds results", hint="Add --resume to continue that run, or choose another --out file.")
+        raise RecommenderError(
+            f"{path} already holds results", hint="Add --resume to continue that run, or choose another --out file."
+        )
     repaired = _drop_partial_tail(path)
     if repaired:
         log.info("dropped a partial last line in %s; its request runs again", path)
     existing = read_results(path)
     if existing.damaged:
-        raise RecommenderError(f"{path} has unreadable lines ({', '.join(map(str, existing.damaged[:5]))})", hint="It was not written by 'recommender batch', or was edited; fix or remove those lines, then resume.")
+        raise RecommenderError(
+            f"{path} has unreadable lines ({', '.join(map(str, existing.damaged[:5]))})",
+            hint="It was not written by 'recommender batch', or was edited; fix or remove those lines, then resume.",
+        )
     return Resume(existing, repaired_tail=repaired)
 
 
@@ -204,6 +221,7 @@ def _drop_partial_tail(path: Path) -> bool:
 
 # ---- running ------------------------------------------------------------------------------
 
+
 @dataclass
 class _Tally:
     written: int = 0
@@ -211,7 +229,14 @@ class _Tally:
     bad: list[BadLine] = field(default_factory=list)
 
 
-def run_batch(recommender: Recommender, requests: Path, out: TextIO, *, done: frozenset[str] = frozenset(), progress: Progress | None = None) -> BatchSummary:
+def run_batch(
+    recommender: Recommender,
+    requests: Path,
+    out: TextIO,
+    *,
+    done: frozenset[str] = frozenset(),
+    progress: Progress | None = None,
+) -> BatchSummary:
     """Answer every request in `requests` whose id is not in `done`, one flushed line each to `out`."""
     started = time.perf_counter()
     total = count_lines(requests)
@@ -222,10 +247,14 @@ def run_batch(recommender: Recommender, requests: Path, out: TextIO, *, done: fr
         _answer(recommender, item, out, done, tally)
         if progress is not None:
             progress.advance(1)
-    return BatchSummary(total, tally.written, tally.already_done, tuple(tally.bad), seconds=time.perf_counter() - started)
+    return BatchSummary(
+        total, tally.written, tally.already_done, tuple(tally.bad), seconds=time.perf_counter() - started
+    )
 
 
-def _answer(recommender: Recommender, item: BatchRequest | BadLine, out: TextIO, done: frozenset[str], tally: _Tally) -> None:
+def _answer(
+    recommender: Recommender, item: BatchRequest | BadLine, out: TextIO, done: frozenset[str], tally: _Tally
+) -> None:
     if isinstance(item, BadLine):
         tally.bad.append(item)
         return

@@ -11,8 +11,9 @@ already sent, type) are applied before search, as a mask, so filtered items cann
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Sequence
+from typing import Literal
 
 import numpy as np
 
@@ -82,7 +83,9 @@ class ProblemResult:
     answered: bool
 
 
-def allowed_documents(snapshot: IndexSnapshot, request: ResolvedRequest, today: dt.date, *, duplicates: Duplicates | None = None) -> np.ndarray:
+def allowed_documents(
+    snapshot: IndexSnapshot, request: ResolvedRequest, today: dt.date, *, duplicates: Duplicates | None = None
+) -> np.ndarray:
     """The hard filters, as a boolean mask over documents; a near-duplicate of an item already sent counts as sent."""
     allowed = np.array([_allowed(d, request, today) for d in snapshot.documents], dtype=bool)
     if duplicates is not None:
@@ -103,8 +106,14 @@ def _allowed(document: StoredDocument, request: ResolvedRequest, today: dt.date)
     return meta.type not in request.exclude_types
 
 
-def find_candidates(retriever: Retriever, scorer: AnswerScorer, calibration: Calibration, request: ResolvedRequest,
-                    allowed_docs: np.ndarray, vectors: np.ndarray) -> tuple[list[Candidate], list[ProblemResult]]:
+def find_candidates(
+    retriever: Retriever,
+    scorer: AnswerScorer,
+    calibration: Calibration,
+    request: ResolvedRequest,
+    allowed_docs: np.ndarray,
+    vectors: np.ndarray,
+) -> tuple[list[Candidate], list[ProblemResult]]:
     """The items that answer the request's problems (whose embeddings are `vectors`), and each problem's best answer."""
     snapshot = retriever.snapshot
     allowed = allowed_docs[snapshot.piece_doc]
@@ -119,12 +128,23 @@ def find_candidates(retriever: Retriever, scorer: AnswerScorer, calibration: Cal
         for doc, match in matches:
             if answered and match.strength >= calibration.keeps:
                 by_doc.setdefault(doc, []).append(match)
-    candidates = [Candidate(doc, tuple(sorted(ms, key=lambda m: (-m.score, m.problem))), fit(snapshot.documents[doc], request)) for doc, ms in by_doc.items()]
+    candidates = [
+        Candidate(doc, tuple(sorted(ms, key=lambda m: (-m.score, m.problem))), fit(snapshot.documents[doc], request))
+        for doc, ms in by_doc.items()
+    ]
     candidates.sort(key=lambda c: c.doc)
     return candidates, results
 
 
-def judge(scorer: AnswerScorer, problem: str, vector: np.ndarray, hits: Sequence[DocumentHit], *, problem_index: int, allowed: np.ndarray | None) -> list[tuple[int, Match]]:
+def judge(
+    scorer: AnswerScorer,
+    problem: str,
+    vector: np.ndarray,
+    hits: Sequence[DocumentHit],
+    *,
+    problem_index: int,
+    allowed: np.ndarray | None,
+) -> list[tuple[int, Match]]:
     """Each hit as an answer to the problem: its relevance, its strongest passage and that passage's best sentence."""
     judged = [hit.pieces[:PASSAGES_JUDGED] for hit in hits]
     rows = np.array([p.row for pieces in judged for p in pieces], dtype=np.int64)
@@ -136,9 +156,19 @@ def judge(scorer: AnswerScorer, problem: str, vector: np.ndarray, hits: Sequence
     best_strength = np.maximum.reduceat(strength, starts)
     ties = np.where(strength == np.repeat(best_strength, counts), np.arange(len(rows)), len(rows))
     best = np.minimum.reduceat(ties, starts)  # each hit's strongest passage (the first of equals)
-    return [(hit.doc, Match(problem_index, hit.score + SECOND_PASSAGE * (hit.pieces[1].score if len(hit.pieces) > 1 else 0.0),
-                            float(best_strength[i]), int(rows[best[i]]), int(sentence[best[i]])))
-            for i, hit in enumerate(hits)]
+    return [
+        (
+            hit.doc,
+            Match(
+                problem_index,
+                hit.score + SECOND_PASSAGE * (hit.pieces[1].score if len(hit.pieces) > 1 else 0.0),
+                float(best_strength[i]),
+                int(rows[best[i]]),
+                int(sentence[best[i]]),
+            ),
+        )
+        for i, hit in enumerate(hits)
+    ]
 
 
 def fit(document: StoredDocument, request: ResolvedRequest) -> Fit:

@@ -32,10 +32,16 @@ class ContentQuery(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    stage: str | None = Field(default=None, description="buying job or alias; items tagged with it", examples=["validation"])
-    role: str | None = Field(default=None, description="buying-group role or alias; items that speak to it", examples=["cfo"])
+    stage: str | None = Field(
+        default=None, description="buying job or alias; items tagged with it", examples=["validation"]
+    )
+    role: str | None = Field(
+        default=None, description="buying-group role or alias; items that speak to it", examples=["cfo"]
+    )
     type: str | None = Field(default=None, description="content type", examples=["case-study"])
-    audience: ItemAudience | None = Field(default=None, description="buyer: buyer-facing items only; internal: seller-only items only", examples=["buyer"])
+    audience: ItemAudience | None = Field(
+        default=None, description="buyer: buyer-facing items only; internal: seller-only items only", examples=["buyer"]
+    )
     limit: int = Field(default=50, ge=1, le=MAX_PAGE, description="items per page", examples=[20])
     offset: int = Field(default=0, ge=0, description="items to skip", examples=[0])
 
@@ -87,14 +93,24 @@ class _Filters:
     audience: ItemAudience | None
 
     def keep(self, meta: ContentMeta) -> bool:
-        return ((self.stage is None or self.stage in meta.stages) and (self.role is None or self.role in meta.roles)
-                and (self.type is None or meta.type == self.type) and (self.audience is None or meta.audience == self.audience))
+        return (
+            (self.stage is None or self.stage in meta.stages)
+            and (self.role is None or self.role in meta.roles)
+            and (self.type is None or meta.type == self.type)
+            and (self.audience is None or meta.audience == self.audience)
+        )
 
 
 class Catalog:
     """Lists and describes the items of one loaded snapshot; read-only and safe to share between threads."""
 
-    def __init__(self, snapshot: IndexSnapshot, *, vocabulary: Vocabulary | None = None, today: Callable[[], dt.date] = dt.date.today) -> None:
+    def __init__(
+        self,
+        snapshot: IndexSnapshot,
+        *,
+        vocabulary: Vocabulary | None = None,
+        today: Callable[[], dt.date] = dt.date.today,
+    ) -> None:
         self.snapshot = snapshot
         self.vocabulary = vocabulary or Vocabulary()
         self._today = today
@@ -108,9 +124,15 @@ class Catalog:
         """The items `viewer` may see that match every filter, ordered by id, one page at a time."""
         filters = self._filters(query)
         today = self._today()
-        matching = [d for d in (self.snapshot.documents[i] for i in self._order) if may_see(d.meta, viewer, today) and filters.keep(d.meta)]
-        page = matching[query.offset: query.offset + query.limit]
-        return ContentPage(items=[_summary(d, today) for d in page], total=len(matching), offset=query.offset, limit=query.limit)
+        matching = [
+            d
+            for d in (self.snapshot.documents[i] for i in self._order)
+            if may_see(d.meta, viewer, today) and filters.keep(d.meta)
+        ]
+        page = matching[query.offset : query.offset + query.limit]
+        return ContentPage(
+            items=[_summary(d, today) for d in page], total=len(matching), offset=query.offset, limit=query.limit
+        )
 
     def item(self, item_id: str, *, viewer: Audience) -> ContentDetail | None:
         """One item with its section outline, or None when there is no such item `viewer` may see."""
@@ -121,32 +143,60 @@ class Catalog:
         document = self.snapshot.documents[row]
         meta = document.meta
         outline = [_outline(s, meta.title) for s in self._sections.get(row, [])]
-        return ContentDetail(**_summary(document, today).model_dump(), problems=list(meta.problems),
-                             owner=meta.owner if viewer == "seller" else None, sections=outline)
+        return ContentDetail(
+            **_summary(document, today).model_dump(),
+            problems=list(meta.problems),
+            owner=meta.owner if viewer == "seller" else None,
+            sections=outline,
+        )
 
     def _filters(self, query: ContentQuery) -> _Filters:
-        return _Filters(stage=canonical(query.stage, self.vocabulary.stages, "stage"), role=canonical(query.role, self.vocabulary.roles, "role"),
-                        type=self._type(query.type), audience=query.audience)
+        return _Filters(
+            stage=canonical(query.stage, self.vocabulary.stages, "stage"),
+            role=canonical(query.role, self.vocabulary.roles, "role"),
+            type=self._type(query.type),
+            audience=query.audience,
+        )
 
     def _type(self, value: str | None) -> str | None:
         if value is None or not value.strip():
             return None
         kind = slug(value)
         if kind not in self._types:
-            raise InvalidRequestError(f"unknown content type '{value}'", hint=f"types in this library: {', '.join(sorted(self._types))}", field="type")
+            raise InvalidRequestError(
+                f"unknown content type '{value}'",
+                hint=f"types in this library: {', '.join(sorted(self._types))}",
+                field="type",
+            )
         return kind
 
 
 def _summary(document: StoredDocument, today: dt.date) -> ContentSummary:
     meta = document.meta
     return ContentSummary(
-        id=meta.id, title=meta.title, type=meta.type, summary=meta.summary, internal=meta.audience != "buyer", expired=meta.is_expired(today),
-        stages=list(meta.stages), roles=list(meta.roles), industries=list(meta.industries), products=list(meta.products),
-        updated=meta.updated, expires=meta.expires, url=meta.url, source_path=document.rel_path, reading_minutes=document.reading_minutes,
+        id=meta.id,
+        title=meta.title,
+        type=meta.type,
+        summary=meta.summary,
+        internal=meta.audience != "buyer",
+        expired=meta.is_expired(today),
+        stages=list(meta.stages),
+        roles=list(meta.roles),
+        industries=list(meta.industries),
+        products=list(meta.products),
+        updated=meta.updated,
+        expires=meta.expires,
+        url=meta.url,
+        source_path=document.rel_path,
+        reading_minutes=document.reading_minutes,
         language=meta.language,
     )
 
 
 def _outline(section: StoredSection, title: str) -> SectionOutline:
-    return SectionOutline(heading=section.heading or title, heading_path=list(section.heading_path), level=section.level,
-                          reading_minutes=section.reading_minutes)
+    return SectionOutline(
+        heading=section.heading or title,
+        heading_path=list(section.heading_path),
+        level=section.level,
+        reading_minutes=section.reading_minutes,
+    )

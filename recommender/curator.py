@@ -11,8 +11,9 @@ Ties break on the item's position in the index, so the output is deterministic.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Sequence
+from typing import Literal
 
 from indexer.store import IndexSnapshot
 from recommender.candidates import Candidate
@@ -52,7 +53,9 @@ class Limits:
     budget_minutes: float | None
 
 
-def curate(candidates: Sequence[Candidate], *, snapshot: IndexSnapshot, duplicates: Duplicates, limits: Limits) -> Curation:
+def curate(
+    candidates: Sequence[Candidate], *, snapshot: IndexSnapshot, duplicates: Duplicates, limits: Limits
+) -> Curation:
     kept, trimmed = _drop_near_duplicates(candidates, snapshot, duplicates)
     state = _Selection(snapshot, limits)
     for candidate, score in _turns(kept):
@@ -77,7 +80,9 @@ def _turns(candidates: Sequence[Candidate]) -> list[tuple[Candidate, float]]:
     order: list[tuple[Candidate, float]] = []
     seen: set[int] = set()
     for round_ in range(max((len(q) for q in queues.values()), default=0)):
-        offered = sorted((q[round_] for q in queues.values() if round_ < len(q)), key=lambda entry: (-entry[0], entry[1]))
+        offered = sorted(
+            (q[round_] for q in queues.values() if round_ < len(q)), key=lambda entry: (-entry[0], entry[1])
+        )
         for value, doc, candidate in offered:
             if doc not in seen:
                 seen.add(doc)
@@ -102,7 +107,11 @@ class _Selection:
         budget = self.limits.budget_minutes
         if budget is not None and self.minutes + minutes > budget:
             left = max(budget - self.minutes, 0)
-            return Skip(candidate.doc, "over-budget", f"needs {minutes} min of reading; {left:g} of the {budget:g} min budget was left")
+            return Skip(
+                candidate.doc,
+                "over-budget",
+                f"needs {minutes} min of reading; {left:g} of the {budget:g} min budget was left",
+            )
         self.picks.append(Pick(candidate, score, minutes, section, whole))
         self.minutes += minutes
         return None
@@ -116,11 +125,19 @@ class _Selection:
 
 
 def _left_over(state: _Selection, candidates: Sequence[Candidate]) -> list[Skip]:
-    waiting = sorted((c for c in candidates if c.doc not in state.offered), key=lambda c: (-max(c.value(m) for m in c.matches), c.doc))
-    return [Skip(c.doc, "max-items", f"also answers, left out to keep the set at {state.limits.max_items} item(s)") for c in waiting[:LEFT_OUT_SHOWN]]
+    waiting = sorted(
+        (c for c in candidates if c.doc not in state.offered),
+        key=lambda c: (-max(c.value(m) for m in c.matches), c.doc),
+    )
+    return [
+        Skip(c.doc, "max-items", f"also answers, left out to keep the set at {state.limits.max_items} item(s)")
+        for c in waiting[:LEFT_OUT_SHOWN]
+    ]
 
 
-def _drop_near_duplicates(candidates: Sequence[Candidate], snapshot: IndexSnapshot, duplicates: Duplicates) -> tuple[list[Candidate], list[Skip]]:
+def _drop_near_duplicates(
+    candidates: Sequence[Candidate], snapshot: IndexSnapshot, duplicates: Duplicates
+) -> tuple[list[Candidate], list[Skip]]:
     by_doc = {c.doc: c for c in candidates}
     pairs = [p for doc in sorted(by_doc) for other, p in duplicates.of(doc).items() if doc < other and other in by_doc]
     dropped: dict[int, Skip] = {}
@@ -130,7 +147,12 @@ def _drop_near_duplicates(candidates: Sequence[Candidate], snapshot: IndexSnapsh
         keep, drop = _prefer(by_doc[pair.first], by_doc[pair.second], snapshot)
         title = snapshot.documents[keep.doc].meta.title
         why = "newer" if _newer(snapshot, keep.doc, drop.doc) else "a better fit for this request"
-        dropped[drop.doc] = Skip(drop.doc, "near-duplicate", f"says the same as '{title}' (similarity {pair.similarity:.2f}), which is {why}", keep.doc)
+        dropped[drop.doc] = Skip(
+            drop.doc,
+            "near-duplicate",
+            f"says the same as '{title}' (similarity {pair.similarity:.2f}), which is {why}",
+            keep.doc,
+        )
     return [c for c in candidates if c.doc not in dropped], list(dropped.values())
 
 

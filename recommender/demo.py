@@ -11,15 +11,41 @@ from recommender.cli.render import render
 from recommender.service import Recommender, parse_request
 
 REQUESTS = [
-    ("A controller in healthcare, evaluating: reconciliations and audit evidence", {
-        "problems": ["our reconciliations are done in spreadsheets and take days", "auditors ask for evidence of every reconciliation"],
-        "stage": "evaluation", "roles": ["controller"], "industry": "healthcare", "max_items": 3}),
-    ("A CFO with one problem the library does not cover (a gap)", {
-        "problems": ["month-end close takes twelve days", "we need to automate payroll for 14 countries"],
-        "stage": "awareness", "roles": ["cfo"], "max_items": 3}),
-    ("A buying group in supplier selection: CFO, IT security and procurement", {
-        "problems": ["we need a business case the board will accept", "is our financial data secure in your cloud", "what will the contract and pricing look like"],
-        "stage": "proposal", "roles": ["cfo", "it-security", "procurement"], "max_items": 4}),
+    (
+        "A controller in healthcare, evaluating: reconciliations and audit evidence",
+        {
+            "problems": [
+                "our reconciliations are done in spreadsheets and take days",
+                "auditors ask for evidence of every reconciliation",
+            ],
+            "stage": "evaluation",
+            "roles": ["controller"],
+            "industry": "healthcare",
+            "max_items": 3,
+        },
+    ),
+    (
+        "A CFO with one problem the library does not cover (a gap)",
+        {
+            "problems": ["month-end close takes twelve days", "we need to automate payroll for 14 countries"],
+            "stage": "awareness",
+            "roles": ["cfo"],
+            "max_items": 3,
+        },
+    ),
+    (
+        "A buying group in supplier selection: CFO, IT security and procurement",
+        {
+            "problems": [
+                "we need a business case the board will accept",
+                "is our financial data secure in your cloud",
+                "what will the contract and pricing look like",
+            ],
+            "stage": "proposal",
+            "roles": ["cfo", "it-security", "procurement"],
+            "max_items": 4,
+        },
+    ),
 ]
 
 
@@ -31,7 +57,9 @@ def main() -> None:
         console.print(Rule(title))
         render(console, recommender.recommend(parse_request(data)))
     console.print(Rule())
-    console.print("Try your own: recommender recommend --problem '...' --stage evaluation --role cfo   (or: recommender ask '...')")
+    console.print(
+        "Try your own: recommender recommend --problem '...' --stage evaluation --role cfo   (or: recommender ask '...')"
+    )
 
 
 if __name__ == "__main__":

@@ -22,9 +22,9 @@ import shutil
 import string
 import time
 import warnings
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Iterator, Sequence
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -112,18 +112,32 @@ class PreparedIndex:
 
 # ---- reading a collection ------------------------------------------------------------------
 
+
 def read_collection(folder: Path, *, split: str = "test") -> TestCollection:
     """Read a BEIR-layout folder; only queries with a relevant document in `split` are kept."""
-    corpus, queries_file, qrels_file = folder / "corpus.jsonl", folder / "queries.jsonl", folder / "qrels" / f"{split}.tsv"
+    corpus, queries_file, qrels_file = (
+        folder / "corpus.jsonl",
+        folder / "queries.jsonl",
+        folder / "qrels" / f"{split}.tsv",
+    )
     for path in (corpus, queries_file, qrels_file):
         if not path.is_file():
-            raise RecommenderError(f"{path} is missing; {folder} is not a BEIR-layout collection for split '{split}'",
-                                   hint="Give a folder holding corpus.jsonl, queries.jsonl and qrels/<split>.tsv.")
-    documents = tuple(BeirDocument(str(r["_id"]), str(r.get("title") or ""), str(r.get("text") or "")) for r in _jsonl(corpus))
+            raise RecommenderError(
+                f"{path} is missing; {folder} is not a BEIR-layout collection for split '{split}'",
+                hint="Give a folder holding corpus.jsonl, queries.jsonl and qrels/<split>.tsv.",
+            )
+    documents = tuple(
+        BeirDocument(str(r["_id"]), str(r.get("title") or ""), str(r.get("text") or "")) for r in _jsonl(corpus)
+    )
     texts = {str(r["_id"]): str(r.get("text") or "") for r in _jsonl(queries_file)}
-    qrels = {q: judged for q, judged in _qrels(qrels_file).items() if q in texts and any(g > 0 for g in judged.values())}
+    qrels = {
+        q: judged for q, judged in _qrels(qrels_file).items() if q in texts and any(g > 0 for g in judged.values())
+    }
     if not qrels:
-        raise RecommenderError(f"no query in {qrels_file} has a relevant document and a text in {queries_file}", hint="Check the query ids of the two files.")
+        raise RecommenderError(
+            f"no query in {qrels_file} has a relevant document and a text in {queries_file}",
+            hint="Check the query ids of the two files.",
+        )
     digest = hashlib.sha256(corpus.read_bytes()).hexdigest()
     return TestCollection(folder.resolve().name, split, documents, {q: texts[q] for q in qrels}, qrels, digest)
 
@@ -135,7 +149,9 @@ def _jsonl(path: Path) -> Iterator[dict]:
                 try:
                     yield json.loads(line)
                 except json.JSONDecodeError as exc:
-                    raise RecommenderError(f"{path}:{number} is not a JSON object ({exc.msg})", hint="Each line must be one JSON object.") from exc
+                    raise RecommenderError(
+                        f"{path}:{number} is not a JSON object ({exc.msg})", hint="Each line must be one JSON object."
+                    ) from exc
 
 
 def _qrels(path: Path) -> dict[str, dict[str, int]]:
@@ -147,11 +163,14 @@ def _qrels(path: Path) -> dict[str, dict[str, int]]:
         try:
             qrels.setdefault(fields[0], {})[fields[1]] = int(float(fields[2]))
         except (IndexError, ValueError) as exc:
-            raise RecommenderError(f"{path}:{number} is not 'query-id<TAB>corpus-id<TAB>score'", hint="Fix or remove the line.") from exc
+            raise RecommenderError(
+                f"{path}:{number} is not 'query-id<TAB>corpus-id<TAB>score'", hint="Fix or remove the line."
+            ) from exc
     return qrels
 
 
 # ---- the corpus as markdown, indexed -------------------------------------------------------
+
 
 def default_cache(dataset: Path) -> Path:
     """`.recommender/eval/<dataset folder name>` under the working directory."""
@@ -193,7 +212,14 @@ def write_corpus(collection: TestCollection, folder: Path) -> dict[str, str]:
     return doc_ids
 
 
-def prepare_index(collection: TestCollection, *, cache: Path, embedder: Embedder, build: BuildOptions | None = None, progress: Progress | None = None) -> PreparedIndex:
+def prepare_index(
+    collection: TestCollection,
+    *,
+    cache: Path,
+    embedder: Embedder,
+    build: BuildOptions | None = None,
+    progress: Progress | None = None,
+) -> PreparedIndex:
     """Build (or reuse) the index of the collection's corpus under `cache`.
 
     `build` sets the index options; its `index` is replaced by `<cache>/index`. A rebuild after an
@@ -202,14 +228,23 @@ def prepare_index(collection: TestCollection, *, cache: Path, embedder: Embedder
     cache.mkdir(parents=True, exist_ok=True)
     doc_ids = write_corpus(collection, cache / "corpus")
     root = cache / "index"
-    options = replace(build, index=root, sentences=False) if build is not None else BuildOptions(index=root, sentences=False)  # plain retrieval: no answer judging
+    options = (
+        replace(build, index=root, sentences=False) if build is not None else BuildOptions(index=root, sentences=False)
+    )  # plain retrieval: no answer judging
     stamp = cache / "index.json"
-    expected = {"corpus": _read_json(cache / "corpus.json"), "model": embedder.encoder_id, "keyword": options.keyword.as_dict(),
-                "title_in_pieces": options.title_in_pieces, "overlap_tokens": options.overlap_tokens}
+    expected = {
+        "corpus": _read_json(cache / "corpus.json"),
+        "model": embedder.encoder_id,
+        "keyword": options.keyword.as_dict(),
+        "title_in_pieces": options.title_in_pieces,
+        "overlap_tokens": options.overlap_tokens,
+    }
     if _read_json(stamp) == expected and _published(root):
         return PreparedIndex(root, doc_ids, reused=True, embedded=0)
     stamp.unlink(missing_ok=True)
-    summary = build_index([cache / "corpus"], options=options, embedder=embedder, vocabulary=Vocabulary(), progress=progress)
+    summary = build_index(
+        [cache / "corpus"], options=options, embedder=embedder, vocabulary=Vocabulary(), progress=progress
+    )
     stamp.write_text(json.dumps(expected), encoding="utf-8")
     return PreparedIndex(root, doc_ids, reused=False, embedded=summary.pieces_embedded)
 
@@ -234,7 +269,15 @@ def _read_json(path: Path) -> object:
 Ranking = dict[str, list[str]]  # query id -> document ids, best first
 
 
-def rank(retriever: Retriever, collection: TestCollection, doc_ids: dict[str, str], *, method: Method, vectors: np.ndarray, progress: Progress | None = None) -> Ranking:
+def rank(
+    retriever: Retriever,
+    collection: TestCollection,
+    doc_ids: dict[str, str],
+    *,
+    method: Method,
+    vectors: np.ndarray,
+    progress: Progress | None = None,
+) -> Ranking:
     """The top `DEPTH` documents of every query; `vectors` are the query embeddings, in query order."""
     by_row = [doc_ids.get(d.rel_path, d.meta.id) for d in retriever.snapshot.documents]
     ranking: Ranking = {}
@@ -251,8 +294,10 @@ def rank(retriever: Retriever, collection: TestCollection, doc_ids: dict[str, st
 def metrics_available() -> None:
     """Refuse at once, before anything is indexed, when the metrics library (the eval extra) is missing."""
     if importlib.util.find_spec("ranx") is None:
-        raise RecommenderError("recommender eval needs ranx, which is not installed",
-                               hint="Install the evaluation extra: pip install 'buyer-content-recommender[eval]' (make install does it).")
+        raise RecommenderError(
+            "recommender eval needs ranx, which is not installed",
+            hint="Install the evaluation extra: pip install 'buyer-content-recommender[eval]' (make install does it).",
+        )
 
 
 def score(qrels: dict[str, dict[str, int]], ranking: Ranking) -> MethodScores:
@@ -268,12 +313,23 @@ def score(qrels: dict[str, dict[str, int]], ranking: Ranking) -> MethodScores:
     return MethodScores.model_validate({m: round(float(values[m]), 4) for m in METRICS})
 
 
-def evaluate(dataset: Path, *, embedder: Embedder, cache: Path | None = None, split: str = "test", methods: Sequence[Method] = METHODS,
-             fusion: FusionConfig | None = None, build: BuildOptions | None = None, progress: Progress | None = None) -> EvalReport:
+def evaluate(
+    dataset: Path,
+    *,
+    embedder: Embedder,
+    cache: Path | None = None,
+    split: str = "test",
+    methods: Sequence[Method] = METHODS,
+    fusion: FusionConfig | None = None,
+    build: BuildOptions | None = None,
+    progress: Progress | None = None,
+) -> EvalReport:
     """Index the collection at `dataset` (or reuse its cached index) and score each method on `split`."""
     started = time.perf_counter()
     collection = read_collection(dataset, split=split)
-    prepared = prepare_index(collection, cache=cache or default_cache(dataset), embedder=embedder, build=build, progress=progress)
+    prepared = prepare_index(
+        collection, cache=cache or default_cache(dataset), embedder=embedder, build=build, progress=progress
+    )
     snapshot = load_index(prepared.root, model_id=embedder.model_id, encoder=embedder.encoder_info)
     retriever = Retriever(snapshot, embedder, fusion)
     vectors = embedder.embed(list(collection.queries.values()), batch_size=32)
@@ -286,8 +342,19 @@ def evaluate(dataset: Path, *, embedder: Embedder, cache: Path | None = None, sp
         scores[method] = score(collection.qrels, ranking)
     manifest = snapshot.manifest
     details = RunDetails(
-        dataset=str(dataset), split=split, queries=len(collection.queries), documents=manifest.counts.documents, pieces=manifest.counts.pieces,
-        model=manifest.model.id, index=str(prepared.root), index_reused=prepared.reused, pieces_embedded=prepared.embedded, fusion=asdict(retriever.fusion), keyword=manifest.keyword,
-        title_in_pieces=bool(manifest.chunking.get("title_in_pieces", 1)), query_seconds=seconds, seconds=round(time.perf_counter() - started, 2),
+        dataset=str(dataset),
+        split=split,
+        queries=len(collection.queries),
+        documents=manifest.counts.documents,
+        pieces=manifest.counts.pieces,
+        model=manifest.model.id,
+        index=str(prepared.root),
+        index_reused=prepared.reused,
+        pieces_embedded=prepared.embedded,
+        fusion=asdict(retriever.fusion),
+        keyword=manifest.keyword,
+        title_in_pieces=bool(manifest.chunking.get("title_in_pieces", 1)),
+        query_seconds=seconds,
+        seconds=round(time.perf_counter() - started, 2),
     )
     return EvalReport(methods=scores, run=details)

@@ -18,12 +18,41 @@ from dataclasses import dataclass, field
 
 from indexer.vocabulary import Facet, Vocabulary
 
-AMBIGUOUS = frozenset({
-    "it", "ap", "ar", "user", "users", "problem", "security", "research", "education", "proof",
-    "trial", "closing", "commit", "selection", "alignment", "approval", "health", "tech",
-    "technology", "demo", "consensus", "requirements", "decision", "exploration", "foundation",
-    "discovery", "evaluation", "treasury", "accountant", "accountants", "sourcing",
-})
+AMBIGUOUS = frozenset(
+    {
+        "it",
+        "ap",
+        "ar",
+        "user",
+        "users",
+        "problem",
+        "security",
+        "research",
+        "education",
+        "proof",
+        "trial",
+        "closing",
+        "commit",
+        "selection",
+        "alignment",
+        "approval",
+        "health",
+        "tech",
+        "technology",
+        "demo",
+        "consensus",
+        "requirements",
+        "decision",
+        "exploration",
+        "foundation",
+        "discovery",
+        "evaluation",
+        "treasury",
+        "accountant",
+        "accountants",
+        "sourcing",
+    }
+)
 
 _VENDORS = r"(?:us|vendors?|suppliers?|tools?|options|platforms?|solutions?|products?|providers?)"
 STAGE_PHRASES: dict[str, str] = {
@@ -38,16 +67,25 @@ STAGE_PHRASES: dict[str, str] = {
     r"just (?:started|starting) (?:looking|to look)|not sure (?:there is|what) (?:a|the) problem": "problem-identification",
     r"what (?:options|kinds of tools) exist|learning about (?:options|tools)|exploring (?:options|tools|solutions)": "solution-exploration",
 }
-_COMPETITOR = re.compile(r"(?:against|versus|vs\.?|compared (?:to|with)|comparing (?:us )?(?:to|with|against)|instead of|switching from|replacing|moving (?:off|from)|rather than)\s+"
-                         r"((?:[A-Z][\w&.-]*)(?:\s+(?:and|or|&)?\s*[A-Z][\w&.-]*)*)")
-_CLAUSE = re.compile(r"[,;:.!?]+\s*|\s+-\s+|\s+(?:and|but|while|because|so|although)\s+(?=(?:they|she|he|we|worried|concerned|struggling|needs?|wants?|afraid|unsure|asking|asked|keeps?|can't|cannot|don't|has|have|is|are)\b)", re.I)
-_LEAD_IN = re.compile(r"^(?:(?:who|that|which|they|she|he|we|and|but)\s+)?(?:(?:is|are|was|were|'s|'re|also|currently|really|still|says?|said|mentions?|mentioned|tells? us|told us)\s+)*", re.I)
-_WORRY = re.compile(r"\b(?:worr|concern|struggl|afraid|unsure|need|want|ask|problem|pain|risk)\w*|\b(?:can't|cannot)\b", re.I)
+_COMPETITOR = re.compile(
+    r"(?:against|versus|vs\.?|compared (?:to|with)|comparing (?:us )?(?:to|with|against)|instead of|switching from|replacing|moving (?:off|from)|rather than)\s+"
+    r"((?:[A-Z][\w&.-]*)(?:\s+(?:and|or|&)?\s*[A-Z][\w&.-]*)*)"
+)
+_CLAUSE = re.compile(
+    r"[,;:.!?]+\s*|\s+-\s+|\s+(?:and|but|while|because|so|although)\s+(?=(?:they|she|he|we|worried|concerned|struggling|needs?|wants?|afraid|unsure|asking|asked|keeps?|can't|cannot|don't|has|have|is|are)\b)",
+    re.I,
+)
+_LEAD_IN = re.compile(
+    r"^(?:(?:who|that|which|they|she|he|we|and|but)\s+)?(?:(?:is|are|was|were|'s|'re|also|currently|really|still|says?|said|mentions?|mentioned|tells? us|told us)\s+)*",
+    re.I,
+)
+_WORRY = re.compile(
+    r"\b(?:worr|concern|struggl|afraid|unsure|need|want|ask|problem|pain|risk)\w*|\b(?:can't|cannot)\b", re.I
+)
 _WORD = re.compile(r"[A-Za-z][\w'-]*")
-FUNCTION_WORDS = frozenset("""a an the and or but if so as at in on of to for from with by about into over under than then this that these those
-there here who whom whose which what when where why how is are was were be been being am has have had do does did not no
-our their his her its my your we they he she it us them him me you also very just still really currently group team company
-firm organisation organization mid-size midsize large small regional global new one two some any all each every""".split())
+FUNCTION_WORDS = frozenset(
+    ["a", "an", "the", "and", "or", "but", "if", "so", "as", "at", "in", "on", "of", "to", "for", "from", "with", "by", "about", "into", "over", "under", "than", "then", "this", "that", "these", "those", "there", "here", "who", "whom", "whose", "which", "what", "when", "where", "why", "how", "is", "are", "was", "were", "be", "been", "being", "am", "has", "have", "had", "do", "does", "did", "not", "no", "our", "their", "his", "her", "its", "my", "your", "we", "they", "he", "she", "it", "us", "them", "him", "me", "you", "also", "very", "just", "still", "really", "currently", "group", "team", "company", "firm", "organisation", "organization", "mid-size", "midsize", "large", "small", "regional", "global", "new", "one", "two", "some", "any", "all", "each", "every"]
+)
 
 
 @dataclass(frozen=True)
@@ -72,14 +110,26 @@ def recognise(text: str, vocabulary: Vocabulary) -> Recognised:
     competitors = _competitors(written, spans)
     staged = [span for span in stage_spans if span not in spans]
     context = tuple(written[a:b] for a, b in _merged(spans + staged))
-    spans.extend(span for span in staged if _at_clause_edge(written, span, spans))  # "justify the cost to the board" stays a problem
+    spans.extend(
+        span for span in staged if _at_clause_edge(written, span, spans)
+    )  # "justify the cost to the board" stays a problem
     problems = [*_problems(written, spans), *(f"how we compare with {c}" for c in competitors)]
-    return Recognised(stage=stage, roles=tuple(roles), industry=industries[0] if industries else None, problems=tuple(dict.fromkeys(problems)),
-                      competitors=tuple(competitors), stage_phrase=phrase, context=context)
+    return Recognised(
+        stage=stage,
+        roles=tuple(roles),
+        industry=industries[0] if industries else None,
+        problems=tuple(dict.fromkeys(problems)),
+        competitors=tuple(competitors),
+        stage_phrase=phrase,
+        context=context,
+    )
 
 
 def _spellings(facet: Facet) -> list[tuple[re.Pattern[str], str]]:
-    pairs = sorted(((s, v) for s, v in facet.spellings().items() if s not in AMBIGUOUS and len(s) > 2 or s in facet.values), key=lambda p: -len(p[0]))
+    pairs = sorted(
+        ((s, v) for s, v in facet.spellings().items() if s not in AMBIGUOUS and len(s) > 2 or s in facet.values),
+        key=lambda p: -len(p[0]),
+    )
     return [(re.compile(rf"(?<![\w-]){re.escape(s)}(?![\w-])"), v) for s, v in pairs]
 
 
@@ -99,7 +149,11 @@ def _stage(text: str, vocabulary: Vocabulary, spans: list[tuple[int, int]]) -> t
     if named:
         start, end = spans[before]
         return named[0], text[start:end]
-    hits = sorted((m.start(), -len(m.group(0)), m.span(), stage) for pattern, stage in STAGE_PHRASES.items() for m in re.finditer(pattern, text))
+    hits = sorted(
+        (m.start(), -len(m.group(0)), m.span(), stage)
+        for pattern, stage in STAGE_PHRASES.items()
+        for m in re.finditer(pattern, text)
+    )
     for _, _, span, stage in hits:
         if not _overlaps(span, spans):
             spans.append(span)

@@ -20,19 +20,37 @@ Audience = Literal["buyer", "seller"]
 class RecommendationRequest(BaseModel):
     """What the buyer needs: their problems, and what is known about where they are."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "problems": ["month-end close takes 12 days", "auditors keep asking for reconciliation evidence"],
-        "stage": "evaluation", "roles": ["cfo", "controller"], "industry": "banking", "max_items": 3,
-    }]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "problems": ["month-end close takes 12 days", "auditors keep asking for reconciliation evidence"],
+                    "stage": "evaluation",
+                    "roles": ["cfo", "controller"],
+                    "industry": "banking",
+                    "max_items": 3,
+                }
+            ]
+        },
+    )
 
-    problems: list[Problem] = Field(min_length=1, max_length=MAX_PROBLEMS, description="1-10 short texts in the buyer's words")
+    problems: list[Problem] = Field(
+        min_length=1, max_length=MAX_PROBLEMS, description="1-10 short texts in the buyer's words"
+    )
     stage: str | None = Field(default=None, description="buying job or an alias (awareness, evaluation, proposal, ...)")
-    roles: list[str] = Field(default_factory=list, max_length=8, description="buying-group roles (cfo, controller, it-security, ...)")
+    roles: list[str] = Field(
+        default_factory=list, max_length=8, description="buying-group roles (cfo, controller, it-security, ...)"
+    )
     industry: str | None = None
-    already_sent: list[str] = Field(default_factory=list, max_length=200, description="content ids the buyer already has")
+    already_sent: list[str] = Field(
+        default_factory=list, max_length=200, description="content ids the buyer already has"
+    )
     max_items: int = Field(default=5, ge=1, le=MAX_ITEMS)
     reading_budget_minutes: float | None = Field(default=None, gt=0, le=600)
-    audience: Audience = Field(default="buyer", description="buyer: only buyer-facing items; seller: internal items too")
+    audience: Audience = Field(
+        default="buyer", description="buyer: only buyer-facing items; seller: internal items too"
+    )
     include_types: list[str] = Field(default_factory=list, description="only these content types")
     exclude_types: list[str] = Field(default_factory=list, description="never these content types")
 
@@ -65,7 +83,9 @@ class RecommendedItem(BaseModel):
     source_path: str
     internal: bool = Field(description="true for seller-only material (only ever in seller answers)")
     section: SectionRef = Field(description="the part worth reading first")
-    reading_minutes: int = Field(description="minutes to read what is recommended (the section, or the whole item when short)")
+    reading_minutes: int = Field(
+        description="minutes to read what is recommended (the section, or the whole item when short)"
+    )
     item_reading_minutes: int
     score: float
     problems: list[str] = Field(description="the stated problems it addresses")
@@ -104,7 +124,9 @@ class Recognised(BaseModel):
     industry: str | None
     audience: Audience
     competitors: list[str] = Field(default_factory=list, description="competitors named in free text (ask)")
-    context: list[str] = Field(default_factory=list, description="the phrases of free text read as context rather than as problems (ask)")
+    context: list[str] = Field(
+        default_factory=list, description="the phrases of free text read as context rather than as problems (ask)"
+    )
 
 
 class IndexInfo(BaseModel):

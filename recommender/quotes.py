@@ -41,7 +41,14 @@ class SentenceTerms:
 class Quoter:
     """Quotes for the matches of one request (whose problem vectors it holds)."""
 
-    def __init__(self, snapshot: IndexSnapshot, sentence_vectors: np.ndarray, sentence_terms: SentenceTerms, problems: tuple[str, ...], vectors: np.ndarray) -> None:
+    def __init__(
+        self,
+        snapshot: IndexSnapshot,
+        sentence_vectors: np.ndarray,
+        sentence_terms: SentenceTerms,
+        problems: tuple[str, ...],
+        vectors: np.ndarray,
+    ) -> None:
         self.snapshot, self.sentence_vectors, self.sentence_terms = snapshot, sentence_vectors, sentence_terms
         self.problems, self.vectors = problems, vectors
         self._terms = [weighted_terms(snapshot.keyword, p) for p in problems]
@@ -54,7 +61,12 @@ class Quoter:
         best = int(np.argmax(scores))
         row = int(rows[best])
         quote = self.snapshot.sentences[row].text
-        if len(quote) < SHORT_QUOTE and best + 1 < len(rows) and self._along(row, int(rows[best + 1])) and scores[best + 1] >= ALONG * scores[best]:
+        if (
+            len(quote) < SHORT_QUOTE
+            and best + 1 < len(rows)
+            and self._along(row, int(rows[best + 1]))
+            and scores[best + 1] >= ALONG * scores[best]
+        ):
             quote = f"{quote} {self.snapshot.sentences[int(rows[best + 1])].text}"
         return clip(quote)
 

@@ -22,7 +22,9 @@ def parse_request(data: dict[str, Any]) -> RecommendationRequest:
         return RecommendationRequest.model_validate(data)
     except ValidationError as exc:
         error = exc.errors()[0]
-        raise InvalidRequestError(_describe(error, data), hint=_HINTS.get(str(error["loc"][0]), ""), field=".".join(map(str, error["loc"]))) from exc
+        raise InvalidRequestError(
+            _describe(error, data), hint=_HINTS.get(str(error["loc"][0]), ""), field=".".join(map(str, error["loc"]))
+        ) from exc
 
 
 def check_vocabulary(request: RecommendationRequest, vocabulary: Vocabulary) -> None:

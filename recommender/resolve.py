@@ -59,5 +59,9 @@ def _types(values: list[str], known: frozenset[str], field: str) -> frozenset[st
     wanted = frozenset(slug(v) for v in values if v.strip())
     unknown = sorted(wanted - known)
     if unknown:
-        raise InvalidRequestError(f"unknown content type(s) {', '.join(unknown)} in {field}", hint=f"types in this library: {', '.join(sorted(known))}", field=field)
+        raise InvalidRequestError(
+            f"unknown content type(s) {', '.join(unknown)} in {field}",
+            hint=f"types in this library: {', '.join(sorted(known))}",
+            field=field,
+        )
     return wanted

@@ -8,8 +8,9 @@ queries (`recommender eval`, docs/benchmarks.md), never on the test queries.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, NamedTuple, Sequence
+from typing import Literal, NamedTuple
 
 import numpy as np
 
@@ -29,7 +30,9 @@ class FusionConfig:
     rrf_k: int = 60
 
 
-class PieceHit(NamedTuple):  # a tuple: hundreds are made per search, and a tuple is made ~5x faster than a frozen dataclass
+class PieceHit(
+    NamedTuple
+):  # a tuple: hundreds are made per search, and a tuple is made ~5x faster than a frozen dataclass
     row: int
     score: float  # the ranking score of the method used
     dense: float  # cosine similarity of piece and query (absolute, comparable across queries)
@@ -58,7 +61,15 @@ class Retriever:
     def embed(self, queries: Sequence[str]) -> np.ndarray:
         return self.embedder.embed(list(queries), batch_size=16)
 
-    def search(self, query: str, *, method: Method = "hybrid", k: int = 100, allowed: np.ndarray | None = None, vector: np.ndarray | None = None) -> list[PieceHit]:
+    def search(
+        self,
+        query: str,
+        *,
+        method: Method = "hybrid",
+        k: int = 100,
+        allowed: np.ndarray | None = None,
+        vector: np.ndarray | None = None,
+    ) -> list[PieceHit]:
         """The best `k` pieces for `query`, restricted to `allowed` pieces (a boolean mask) when given."""
         if vector is None and method != "keyword":
             vector = self.embed([query])[0]
@@ -77,7 +88,15 @@ class Retriever:
         assert vector is not None
         return self._hybrid(vector, keyword, k, allowed)
 
-    def search_documents(self, query: str, *, method: Method = "hybrid", k: int = 100, allowed: np.ndarray | None = None, vector: np.ndarray | None = None) -> list[DocumentHit]:
+    def search_documents(
+        self,
+        query: str,
+        *,
+        method: Method = "hybrid",
+        k: int = 100,
+        allowed: np.ndarray | None = None,
+        vector: np.ndarray | None = None,
+    ) -> list[DocumentHit]:
         """Pieces aggregated to documents (a document scores as its best piece)."""
         hits = self.search(query, method=method, k=max(k * 4, self.fusion.candidates), allowed=allowed, vector=vector)
         grouped: dict[int, list[PieceHit]] = {}

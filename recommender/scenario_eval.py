@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 from pydantic import BaseModel
 
@@ -106,7 +106,14 @@ class ScenarioReport(BaseModel):
         return [f"{s.id}: {p}" for s in self.per_scenario for p in s.missed_gaps]
 
 
-def run_scenarios(recommender: Recommender, scenarios: Sequence[Scenario], *, audience: str = "buyer", max_items: int = K, today: dt.date | None = None) -> list[ScenarioResult]:
+def run_scenarios(
+    recommender: Recommender,
+    scenarios: Sequence[Scenario],
+    *,
+    audience: str = "buyer",
+    max_items: int = K,
+    today: dt.date | None = None,
+) -> list[ScenarioResult]:
     today = today or dt.date.today()
     return [_run(recommender, s, audience, max_items, today) for s in scenarios]
 
@@ -117,17 +124,31 @@ def _run(recommender: Recommender, scenario: Scenario, audience: str, max_items:
     return ScenarioResult(scenario, answer, plain_search(recommender, scenario, audience=audience, today=today))
 
 
-def plain_search(recommender: Recommender, scenario: Scenario, *, audience: str, today: dt.date, k: int = K) -> tuple[str, ...]:
+def plain_search(
+    recommender: Recommender, scenario: Scenario, *, audience: str, today: dt.date, k: int = K
+) -> tuple[str, ...]:
     """Hybrid search per problem under the same hard filters, interleaved: the baseline curation must beat."""
-    resolved = resolve(parse_request(scenario.request(max_items=k, audience=audience)), recommender.vocabulary, known_types=frozenset())
-    allowed = allowed_documents(recommender.snapshot, resolved, today, duplicates=recommender.duplicates)[recommender.snapshot.piece_doc]
+    resolved = resolve(
+        parse_request(scenario.request(max_items=k, audience=audience)), recommender.vocabulary, known_types=frozenset()
+    )
+    allowed = allowed_documents(recommender.snapshot, resolved, today, duplicates=recommender.duplicates)[
+        recommender.snapshot.piece_doc
+    ]
     rankings = [recommender.retriever.search_documents(p, k=k, allowed=allowed) for p in resolved.problems]
     docs = recommender.snapshot.documents
-    ordered = [docs[hit.doc].meta.id for rank in range(k) for ranking in rankings if rank < len(ranking) for hit in (ranking[rank],)]
+    ordered = [
+        docs[hit.doc].meta.id
+        for rank in range(k)
+        for ranking in rankings
+        if rank < len(ranking)
+        for hit in (ranking[rank],)
+    ]
     return tuple(dict.fromkeys(ordered))[:k]
 
 
-def report(recommender: Recommender, results: Sequence[ScenarioResult], *, audience: str, today: dt.date | None = None) -> ScenarioReport:
+def report(
+    recommender: Recommender, results: Sequence[ScenarioResult], *, audience: str, today: dt.date | None = None
+) -> ScenarioReport:
     today = today or dt.date.today()
     judged = [r for r in results if any(g > 0 for g in r.scenario.relevant.values())]
     curated = _ndcg(judged, lambda r: r.items)
@@ -135,11 +156,14 @@ def report(recommender: Recommender, results: Sequence[ScenarioResult], *, audie
     top5 = _ndcg(judged, lambda r: r.plain)
     lines = [_line(r, curated, same, top5) for r in results]
     return ScenarioReport(
-        scenarios=len(results), judged=len(judged), audience=audience,
+        scenarios=len(results),
+        judged=len(judged),
+        audience=audience,
         curated=_system(results, curated, lambda r: r.items),
         plain_same_length=_system(results, same, lambda r: r.plain[: len(r.items)]),
         plain_top5=_system(results, top5, lambda r: r.plain),
-        gaps=_gap_scores(results), coverage=_coverage(results),
+        gaps=_gap_scores(results),
+        coverage=_coverage(results),
         violations=[v for r in results for v in _violations(recommender, r, audience, today)],
         duplicates=[d for r in results for d in _duplicates(recommender, r)],
         per_scenario=lines,
@@ -153,7 +177,9 @@ def _ndcg(results: Sequence[ScenarioResult], ranking: _Ranking) -> dict[str, flo
     from ranx import Qrels, Run, evaluate  # imported here: it compiles with numba on first use
 
     qrels = Qrels({r.scenario.id: {d: g for d, g in r.scenario.relevant.items() if g > 0} for r in results})
-    run = Run({r.scenario.id: {d: float(K + 1 - i) for i, d in enumerate(ranking(r))} or {"__none__": 0.0} for r in results})
+    run = Run(
+        {r.scenario.id: {d: float(K + 1 - i) for i, d in enumerate(ranking(r))} or {"__none__": 0.0} for r in results}
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # numba's type-safety chatter
         evaluate(qrels, run, "ndcg@5", make_comparable=True)
@@ -177,9 +203,14 @@ def _gap_scores(results: Sequence[ScenarioResult]) -> GapScores:
     missed = sum(len(r.missed_gaps()) for r in results)
     gap_scenarios = [r for r in results if r.scenario.gap]
     return GapScores(
-        answerable_problems=answerable, false_gaps=false, false_gap_rate=round(false / answerable, 4) if answerable else 0.0,
-        unanswerable_problems=unanswerable, missed_gaps=missed, missed_gap_rate=round(missed / unanswerable, 4) if unanswerable else 0.0,
-        gap_scenarios=len(gap_scenarios), gap_scenarios_missed=sum(1 for r in gap_scenarios if r.missed_gaps()),
+        answerable_problems=answerable,
+        false_gaps=false,
+        false_gap_rate=round(false / answerable, 4) if answerable else 0.0,
+        unanswerable_problems=unanswerable,
+        missed_gaps=missed,
+        missed_gap_rate=round(missed / unanswerable, 4) if unanswerable else 0.0,
+        gap_scenarios=len(gap_scenarios),
+        gap_scenarios_missed=sum(1 for r in gap_scenarios if r.missed_gaps()),
     )
 
 
@@ -189,14 +220,22 @@ def _coverage(results: Sequence[ScenarioResult]) -> float:
     return round(addressed / len(coverable), 4) if coverable else 1.0
 
 
-def _line(result: ScenarioResult, curated: dict[str, float], same: dict[str, float], top5: dict[str, float]) -> ScenarioLine:
+def _line(
+    result: ScenarioResult, curated: dict[str, float], same: dict[str, float], top5: dict[str, float]
+) -> ScenarioLine:
     sid = result.scenario.id
     answerable = bool(result.scenario.answerable())
     return ScenarioLine(
-        id=sid, items=list(result.items), plain=list(result.plain),
-        ndcg_at_5=_round(curated.get(sid)), plain_same_length_ndcg_at_5=_round(same.get(sid)), plain_top5_ndcg_at_5=_round(top5.get(sid)),
+        id=sid,
+        items=list(result.items),
+        plain=list(result.plain),
+        ndcg_at_5=_round(curated.get(sid)),
+        plain_same_length_ndcg_at_5=_round(same.get(sid)),
+        plain_top5_ndcg_at_5=_round(top5.get(sid)),
         send_first=any(result.scenario.relevant.get(d, 0) >= SEND_FIRST for d in result.items) if answerable else None,
-        gaps=sorted(result.gaps), false_gaps=result.false_gaps(), missed_gaps=result.missed_gaps(),
+        gaps=sorted(result.gaps),
+        false_gaps=result.false_gaps(),
+        missed_gaps=result.missed_gaps(),
     )
 
 

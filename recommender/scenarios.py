@@ -18,8 +18,9 @@ as "send first" (an older three-level scale used 3 / 2 / 1).
 from __future__ import annotations
 
 import difflib
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -55,7 +56,7 @@ class Scenario(BaseModel):
         return relevant
 
     @model_validator(mode="after")
-    def _consistent(self) -> "Scenario":
+    def _consistent(self) -> Scenario:
         if self.gap and any(g > 0 for g in self.relevant.values()):
             raise ValueError("a 'gap: true' scenario has no relevant items; remove 'gap' or empty 'relevant'")
         stray = [p for p in self.uncovered if p not in self.problems]
@@ -74,8 +75,15 @@ class Scenario(BaseModel):
         return [p for p in self.problems if p not in self.uncovered]
 
     def request(self, *, max_items: int, audience: str = "buyer") -> dict[str, Any]:
-        return {"problems": self.problems, "stage": self.stage, "roles": self.roles, "industry": self.industry,
-                "already_sent": self.already_sent, "max_items": max_items, "audience": audience}
+        return {
+            "problems": self.problems,
+            "stage": self.stage,
+            "roles": self.roles,
+            "industry": self.industry,
+            "already_sent": self.already_sent,
+            "max_items": max_items,
+            "audience": audience,
+        }
 
 
 def load_scenarios(path: Path) -> list[Scenario]:
@@ -83,9 +91,13 @@ def load_scenarios(path: Path) -> list[Scenario]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise RecommenderError(f"cannot read the scenario file {path} ({exc.strerror})", hint="Give the path of a YAML scenario file.") from exc
+        raise RecommenderError(
+            f"cannot read the scenario file {path} ({exc.strerror})", hint="Give the path of a YAML scenario file."
+        ) from exc
     except yaml.YAMLError as exc:
-        raise RecommenderError(f"{path} is not valid YAML: {exc}", hint="Fix the YAML syntax at the position shown.") from exc
+        raise RecommenderError(
+            f"{path} is not valid YAML: {exc}", hint="Fix the YAML syntax at the position shown."
+        ) from exc
     if not isinstance(data, list) or not data:
         raise RecommenderError(f"{path} must hold a non-empty YAML list of scenarios", hint=FORMAT_HINT)
     scenarios: list[Scenario] = []
@@ -138,8 +150,10 @@ def resolve_ids(scenarios: Sequence[Scenario], snapshot: IndexSnapshot) -> list[
         sent = [lookup.get(_key(s), s) for s in scenario.already_sent]
         out.append(scenario.model_copy(update={"relevant": relevant, "already_sent": sent}))
     if unknown:
-        raise RecommenderError(f"{len(unknown)} ID(s) in the scenarios are not in the index:\n  " + "\n  ".join(unknown),
-                               hint="Use a document id or its path relative to the indexed folder (with or without .md), and check the index is of the right library.")
+        raise RecommenderError(
+            f"{len(unknown)} ID(s) in the scenarios are not in the index:\n  " + "\n  ".join(unknown),
+            hint="Use a document id or its path relative to the indexed folder (with or without .md), and check the index is of the right library.",
+        )
     return out
 
 

@@ -16,9 +16,20 @@ from indexer.store import StoredSentence, piece_sentence_index
 def _scorer(weights: AnswerWeights = AnswerWeights(coverage=0.0, vocabulary=0.0)) -> AnswerScorer:
     pieces = np.eye(4, dtype=np.float32)[:3]
     sentences = np.array([[0, 1, 0, 0], [0.6, 0.8, 0, 0], [0, 0, 0, 1], [1, 0, 0, 0]], dtype=np.float16)
-    stored = [StoredSentence(0, 0, 0, "a"), StoredSentence(0, 0, 1, "b"), StoredSentence(1, 1, 1, "c"), StoredSentence(2, 2, 2, "d")]
+    stored = [
+        StoredSentence(0, 0, 0, "a"),
+        StoredSentence(0, 0, 1, "b"),
+        StoredSentence(1, 1, 1, "c"),
+        StoredSentence(2, 2, 2, "d"),
+    ]
     keyword = KeywordIndex.build(["invoice matching rules", "bank statement import", "soc report"], KeywordConfig())
-    return AnswerScorer(keyword=keyword, piece_vectors=pieces, sentence_vectors=sentences, piece_sentences=piece_sentence_index(stored, 3), weights=weights)
+    return AnswerScorer(
+        keyword=keyword,
+        piece_vectors=pieces,
+        sentence_vectors=sentences,
+        piece_sentences=piece_sentence_index(stored, 3),
+        weights=weights,
+    )
 
 
 def test_a_piece_is_judged_by_its_closest_sentence_and_names_it() -> None:
@@ -31,7 +42,13 @@ def test_brute_force_agrees_with_the_scorer() -> None:
     scorer = _scorer()
     vector = np.array([0.5, 0.5, 0.5, 0.5], dtype=np.float32)
     similarity, _ = scorer.best_sentences(vector, np.array([2, 0, 1]))
-    expected = [max(float(scorer.sentence_vectors[r].astype(np.float32) @ vector) for r in scorer.indices[scorer.indptr[p] : scorer.indptr[p + 1]]) for p in (2, 0, 1)]
+    expected = [
+        max(
+            float(scorer.sentence_vectors[r].astype(np.float32) @ vector)
+            for r in scorer.indices[scorer.indptr[p] : scorer.indptr[p + 1]]
+        )
+        for p in (2, 0, 1)
+    ]
     assert np.allclose(similarity, expected, atol=1e-3)
 
 
@@ -41,7 +58,9 @@ def test_words_the_library_never_uses_lower_the_strength() -> None:
     known = scorer.strengths("invoice matching", vector, np.array([0]))[0]
     unknown = scorer.strengths("payroll withholding", vector, np.array([0]))[0]
     assert known - unknown > 0.99
-    assert scorer.vocabulary_coverage("invoice payroll", np.array([False, True, True])) == 0.0  # invoice only in a piece not allowed
+    assert (
+        scorer.vocabulary_coverage("invoice payroll", np.array([False, True, True])) == 0.0
+    )  # invoice only in a piece not allowed
 
 
 def test_the_scale_is_robust_to_the_few_problems_a_library_answers() -> None:

@@ -32,12 +32,18 @@ PROBLEM = {"problems": ["month-end close takes twelve days"], "max_items": 3}
 
 @pytest.fixture(scope="module")
 def keys() -> dict[str, NewKey]:
-    return {"buyer": new_key("deal-room", ["buyer"]), "seller": new_key("seller-desk", ["seller"]), "admin": new_key("ops", ["admin"])}
+    return {
+        "buyer": new_key("deal-room", ["buyer"]),
+        "seller": new_key("seller-desk", ["seller"]),
+        "admin": new_key("ops", ["admin"]),
+    }
 
 
 def _settings(index: Path, keys: dict[str, NewKey], **extra: object) -> ServerSettings:
     lines = " ".join(k.key.line() for k in keys.values())
-    return ServerSettings.load(index=index, api_keys=lines, **{"api_rate_per_minute": 1e6, "api_rate_burst": 10_000, **extra})
+    return ServerSettings.load(
+        index=index, api_keys=lines, **{"api_rate_per_minute": 1e6, "api_rate_burst": 10_000, **extra}
+    )
 
 
 @pytest.fixture(scope="module")
@@ -65,38 +71,55 @@ def _error(response, status: int, code: str) -> dict:  # type: ignore[no-untyped
 
 # ---- answers --------------------------------------------------------------------------------
 
+
 def test_health_and_ready_need_no_key(client: TestClient) -> None:
     assert client.get("/v1/health").json() == {"status": "ok"}
     ready = client.get("/v1/ready").json()
     assert ready["status"] == "ready" and ready["model"].startswith("all-MiniLM-L6-v2@")
-    assert ready["counts"]["documents"] > ready["counts"]["buyer_documents"] > 0 and ready["build_id"] and ready["built_at"]
+    assert (
+        ready["counts"]["documents"] > ready["counts"]["buyer_documents"] > 0
+        and ready["build_id"]
+        and ready["built_at"]
+    )
 
 
 def test_a_recommendation_is_the_cores_answer(client: TestClient, keys: dict[str, NewKey]) -> None:
-    answer = client.post("/v1/recommendations", json={**PROBLEM, "stage": "evaluation", "roles": ["controller"]}, headers=auth(keys["buyer"])).json()
+    answer = client.post(
+        "/v1/recommendations",
+        json={**PROBLEM, "stage": "evaluation", "roles": ["controller"]},
+        headers=auth(keys["buyer"]),
+    ).json()
     assert 1 <= len(answer["items"]) <= 3
     assert answer["recognised"]["stage"] == "requirements-building" and answer["recognised"]["audience"] == "buyer"
     assert all(item["reasons"] and not item["internal"] for item in answer["items"])
 
 
-def test_a_seller_key_gets_internal_items_flagged_unless_it_asks_for_buyer(client: TestClient, keys: dict[str, NewKey]) -> None:
+def test_a_seller_key_gets_internal_items_flagged_unless_it_asks_for_buyer(
+    client: TestClient, keys: dict[str, NewKey]
+) -> None:
     body = {"problems": ["a competitor is cheaper than us", "how much discount may I give"], "max_items": 5}
     seller = client.post("/v1/recommendations", json=body, headers=auth(keys["seller"])).json()
     assert seller["recognised"]["audience"] == "seller" and any(item["internal"] for item in seller["items"])
-    narrowed = client.post("/v1/recommendations", json={**body, "audience": "buyer"}, headers=auth(keys["seller"])).json()
+    narrowed = client.post(
+        "/v1/recommendations", json={**body, "audience": "buyer"}, headers=auth(keys["seller"])
+    ).json()
     assert narrowed["recognised"]["audience"] == "buyer" and not any(item["internal"] for item in narrowed["items"])
 
 
 def test_ask_recognises_the_buyer_from_free_text(client: TestClient, keys: dict[str, NewKey]) -> None:
     text = "CFO at a regional bank worried about implementation risk, comparing us with two vendors"
-    answer = client.post("/v1/ask", json={"text": text, "audience": "seller", "max_items": 3}, headers=auth(keys["buyer"])).json()
+    answer = client.post(
+        "/v1/ask", json={"text": text, "audience": "seller", "max_items": 3}, headers=auth(keys["buyer"])
+    ).json()
     assert answer["recognised"]["roles"] == ["cfo"] and answer["recognised"]["stage"] == "supplier-selection"
     assert answer["recognised"]["audience"] == "buyer", "a buyer key is served as a buyer whatever the body says"
     assert answer["items"] and len(answer["items"]) <= 3
 
 
 def test_content_lists_and_describes_items(client: TestClient, keys: dict[str, NewKey]) -> None:
-    page = client.get("/v1/content", params={"type": "case-study", "role": "cfo", "limit": 3}, headers=auth(keys["buyer"])).json()
+    page = client.get(
+        "/v1/content", params={"type": "case-study", "role": "cfo", "limit": 3}, headers=auth(keys["buyer"])
+    ).json()
     assert page["total"] >= len(page["items"]) > 0 and page["limit"] == 3
     assert all(item["type"] == "case-study" and "cfo" in item["roles"] for item in page["items"])
     detail = client.get(f"/v1/content/{page['items'][0]['id']}", headers=auth(keys["buyer"])).json()
@@ -105,9 +128,15 @@ def test_content_lists_and_describes_items(client: TestClient, keys: dict[str, N
 
 # ---- who may see what -----------------------------------------------------------------------
 
-@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer rk_not-a-configured-key"}, {"Authorization": "Basic dXNlcjpwYXNz"}])
+
+@pytest.mark.parametrize(
+    "headers", [{}, {"Authorization": "Bearer rk_not-a-configured-key"}, {"Authorization": "Basic dXNlcjpwYXNz"}]
+)
 def test_a_missing_or_unknown_key_is_401(client: TestClient, headers: dict[str, str]) -> None:
-    for response in (client.post("/v1/recommendations", json=PROBLEM, headers=headers), client.get("/v1/content", headers=headers)):
+    for response in (
+        client.post("/v1/recommendations", json=PROBLEM, headers=headers),
+        client.get("/v1/content", headers=headers),
+    ):
         _error(response, 401, "unauthorized")
         assert response.headers["WWW-Authenticate"] == "Bearer"
 
@@ -122,21 +151,51 @@ def test_a_buyer_key_cannot_reach_internal_or_expired_items_by_id(client: TestCl
     for item_id in ("int-discount-guidance", "pricing-sheet-2024", "no-such-item"):
         _error(client.get(f"/v1/content/{item_id}", headers=auth(keys["buyer"])), 404, "not_found")
     assert client.get("/v1/content/int-discount-guidance", headers=auth(keys["seller"])).json()["internal"] is True
-    assert client.get("/v1/content", params={"audience": "internal"}, headers=auth(keys["buyer"])).json() == {"items": [], "total": 0, "offset": 0, "limit": 50}
-    error = _error(client.post("/v1/recommendations", json={**PROBLEM, "ids": ["int-discount-guidance"]}, headers=auth(keys["buyer"])), 422, "invalid_request")
+    assert client.get("/v1/content", params={"audience": "internal"}, headers=auth(keys["buyer"])).json() == {
+        "items": [],
+        "total": 0,
+        "offset": 0,
+        "limit": 50,
+    }
+    error = _error(
+        client.post(
+            "/v1/recommendations", json={**PROBLEM, "ids": ["int-discount-guidance"]}, headers=auth(keys["buyer"])
+        ),
+        422,
+        "invalid_request",
+    )
     assert error["details"]["field"] == "ids"
 
 
-PHRASES = ["what discount can you give us", "old price list for the purchase request", "implementation free if we sign by year end",
-           "how do we win against Closewise", "SOC 2 report bridge letter", "close summit webinar replay", "month-end close takes 12 days",
-           "objection handling for a cheaper competitor", "discovery call questions"]
+PHRASES = [
+    "what discount can you give us",
+    "old price list for the purchase request",
+    "implementation free if we sign by year end",
+    "how do we win against Closewise",
+    "SOC 2 report bridge letter",
+    "close summit webinar replay",
+    "month-end close takes 12 days",
+    "objection handling for a cheaper competitor",
+    "discovery call questions",
+]
 TYPES = ["playbook", "pricing", "webinar", "security", "battlecard", "one-pager", "case-study", "analyst-report"]
-ATTRACTIVE = ["int-discount-guidance", "pricing-sheet-2024", "promo-year-end-2025", "bc-vs-closewise", "cs-harbor-point-close", "op-for-cfos", "faq-general"]
+ATTRACTIVE = [
+    "int-discount-guidance",
+    "pricing-sheet-2024",
+    "promo-year-end-2025",
+    "bc-vs-closewise",
+    "cs-harbor-point-close",
+    "op-for-cfos",
+    "faq-general",
+]
 
 
 @st.composite
 def leaky_bodies(draw: st.DrawFn) -> dict:  # type: ignore[type-arg]
-    body: dict = {"problems": draw(st.lists(st.sampled_from(PHRASES), min_size=1, max_size=3)), "max_items": draw(st.integers(1, 20))}
+    body: dict = {
+        "problems": draw(st.lists(st.sampled_from(PHRASES), min_size=1, max_size=3)),
+        "max_items": draw(st.integers(1, 20)),
+    }
     if draw(st.booleans()):
         body["audience"] = draw(st.sampled_from(["seller", "buyer"]))
     for field in ("include_types", "exclude_types"):
@@ -148,7 +207,9 @@ def leaky_bodies(draw: st.DrawFn) -> dict:  # type: ignore[type-arg]
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(body=leaky_bodies())
-def test_a_buyer_key_never_receives_internal_expired_or_sent_items(client: TestClient, keys: dict[str, NewKey], metadata: dict, body: dict) -> None:  # type: ignore[type-arg]
+def test_a_buyer_key_never_receives_internal_expired_or_sent_items(
+    client: TestClient, keys: dict[str, NewKey], metadata: dict, body: dict
+) -> None:  # type: ignore[type-arg]
     response = client.post("/v1/recommendations", json=body, headers=auth(keys["buyer"]))
     assert response.status_code == 200, response.text
     answer = response.json()
@@ -157,33 +218,54 @@ def test_a_buyer_key_never_receives_internal_expired_or_sent_items(client: TestC
         meta = metadata[item["id"]]
         assert meta.audience == "buyer" and not item["internal"] and not meta.is_expired(TODAY)
         assert item["id"] not in body["already_sent"]
-    asked = client.post("/v1/ask", json={"text": " ".join(body["problems"]), "audience": "seller"}, headers=auth(keys["buyer"])).json()
-    assert all(metadata[item["id"]].audience == "buyer" and not metadata[item["id"]].is_expired(TODAY) for item in asked["items"])
+    asked = client.post(
+        "/v1/ask", json={"text": " ".join(body["problems"]), "audience": "seller"}, headers=auth(keys["buyer"])
+    ).json()
+    assert all(
+        metadata[item["id"]].audience == "buyer" and not metadata[item["id"]].is_expired(TODAY)
+        for item in asked["items"]
+    )
     for kind in body.get("include_types", []):
-        listed = client.get("/v1/content", params={"type": kind, "limit": 200}, headers=auth(keys["buyer"])).json()["items"]
+        listed = client.get("/v1/content", params={"type": kind, "limit": 200}, headers=auth(keys["buyer"])).json()[
+            "items"
+        ]
         assert all(metadata[item["id"]].audience == "buyer" and not item["expired"] for item in listed)
 
 
 # ---- limits and errors ----------------------------------------------------------------------
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"problems": ["a"] * 11}, "problems"),
-    ({"problems": ["x" * 1001]}, "problems.0"),
-    ({"problems": ["close"], "max_items": 21}, "max_items"),
-    ({"problems": []}, "problems"),
-    ({"problems": ["close"], "audience": "everyone"}, "audience"),
-])
-def test_request_limits_are_422_naming_the_field(client: TestClient, keys: dict[str, NewKey], body: dict, field: str) -> None:  # type: ignore[type-arg]
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"problems": ["a"] * 11}, "problems"),
+        ({"problems": ["x" * 1001]}, "problems.0"),
+        ({"problems": ["close"], "max_items": 21}, "max_items"),
+        ({"problems": []}, "problems"),
+        ({"problems": ["close"], "audience": "everyone"}, "audience"),
+    ],
+)
+def test_request_limits_are_422_naming_the_field(
+    client: TestClient, keys: dict[str, NewKey], body: dict, field: str
+) -> None:  # type: ignore[type-arg]
     error = _error(client.post("/v1/recommendations", json=body, headers=auth(keys["seller"])), 422, "invalid_request")
     assert error["details"]["field"] == field and field in error["message"]
 
 
 def test_a_value_the_core_does_not_know_is_422_with_its_hint(client: TestClient, keys: dict[str, NewKey]) -> None:
-    error = _error(client.post("/v1/recommendations", json={**PROBLEM, "stage": "onboarding"}, headers=auth(keys["seller"])), 422, "invalid_request")
+    error = _error(
+        client.post("/v1/recommendations", json={**PROBLEM, "stage": "onboarding"}, headers=auth(keys["seller"])),
+        422,
+        "invalid_request",
+    )
     assert error["details"]["field"] == "stage" and "supplier-selection" in error["details"]["hint"]
-    error = _error(client.get("/v1/content", params={"type": "poem"}, headers=auth(keys["seller"])), 422, "invalid_request")
+    error = _error(
+        client.get("/v1/content", params={"type": "poem"}, headers=auth(keys["seller"])), 422, "invalid_request"
+    )
     assert error["details"]["field"] == "type"
-    error = _error(client.post("/v1/ask", json={"text": "x" * 1001}, headers=auth(keys["seller"])), 422, "invalid_request")
+    error = _error(
+        client.post("/v1/ask", json={"text": "x" * 1001}, headers=auth(keys["seller"])), 422, "invalid_request"
+    )
     assert error["details"]["field"] == "text"
 
 
@@ -191,18 +273,28 @@ def test_a_body_over_64_kib_is_413_whether_declared_or_streamed(client: TestClie
     big = b'{"problems": ["' + b"x" * (64 * 1024) + b'"]}'
     headers = {**auth(keys["seller"]), "Content-Type": "application/json"}
     _error(client.post("/v1/recommendations", content=big, headers=headers), 413, "payload_too_large")
-    _error(client.post("/v1/recommendations", content=(big[i:i + 8192] for i in range(0, len(big), 8192)), headers=headers), 413, "payload_too_large")
+    _error(
+        client.post(
+            "/v1/recommendations", content=(big[i : i + 8192] for i in range(0, len(big), 8192)), headers=headers
+        ),
+        413,
+        "payload_too_large",
+    )
     _error(client.post("/v1/recommendations", content=big[:60_000] + b'"]}', headers=headers), 422, "invalid_request")
 
 
-def test_broken_json_unknown_routes_and_methods_answer_in_the_error_shape(client: TestClient, keys: dict[str, NewKey]) -> None:
+def test_broken_json_unknown_routes_and_methods_answer_in_the_error_shape(
+    client: TestClient, keys: dict[str, NewKey]
+) -> None:
     headers = {**auth(keys["seller"]), "Content-Type": "application/json"}
     _error(client.post("/v1/recommendations", content=b"{not json", headers=headers), 422, "invalid_request")
     _error(client.get("/v1/nothing-here"), 404, "not_found")
     _error(client.get("/v1/recommendations", headers=auth(keys["seller"])), 405, "method_not_allowed")
 
 
-def test_the_request_id_is_a_header_in_the_body_and_in_the_log_line(client: TestClient, caplog: pytest.LogCaptureFixture) -> None:
+def test_the_request_id_is_a_header_in_the_body_and_in_the_log_line(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
     with caplog.at_level(logging.INFO, logger="recommender.api.access"):
         response = client.get("/v1/content/whatever", headers={"X-Request-ID": "deal-room-trace-0042"})
     assert response.headers["X-Request-ID"] == "deal-room-trace-0042" == response.json()["error"]["request_id"]
@@ -214,8 +306,12 @@ def test_the_request_id_is_a_header_in_the_body_and_in_the_log_line(client: Test
     assert fresh != client.get("/v1/health").headers["X-Request-ID"]
 
 
-def test_each_key_has_its_own_rate_with_retry_after(corpus_index: Path, embedder: Embedder, keys: dict[str, NewKey]) -> None:
-    with TestClient(create_app(_settings(corpus_index, keys, api_rate_per_minute=1, api_rate_burst=2), embedder=embedder)) as limited:
+def test_each_key_has_its_own_rate_with_retry_after(
+    corpus_index: Path, embedder: Embedder, keys: dict[str, NewKey]
+) -> None:
+    with TestClient(
+        create_app(_settings(corpus_index, keys, api_rate_per_minute=1, api_rate_burst=2), embedder=embedder)
+    ) as limited:
         for _ in range(2):
             assert limited.get("/v1/content", headers=auth(keys["buyer"])).status_code == 200
         refused = limited.get("/v1/content", headers=auth(keys["buyer"]))
@@ -233,6 +329,7 @@ def test_without_keys_a_local_caller_is_a_seller_and_admin(corpus_index: Path, e
 
 # ---- reload ---------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def own_index(corpus_index: Path, tmp_path: Path) -> Path:
     root = tmp_path / "index"
@@ -242,27 +339,41 @@ def own_index(corpus_index: Path, tmp_path: Path) -> Path:
 
 def publish_tiny_corpus(root: Path, folder: Path, embedder: Embedder, *, title: str = "Payroll in 14 countries") -> str:
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "payroll.md").write_text(f"---\nid: payroll-guide\naudience: buyer\ntype: one-pager\n---\n# {title}\n\n"
-                                       "Run payroll for employees in 14 countries from one place.\n", encoding="utf-8")
-    (folder / "notes.md").write_text("---\nid: payroll-notes\naudience: internal\n---\n# Payroll sales notes\n\n"
-                                     "Internal notes on payroll deals.\n", encoding="utf-8")
+    (folder / "payroll.md").write_text(
+        f"---\nid: payroll-guide\naudience: buyer\ntype: one-pager\n---\n# {title}\n\n"
+        "Run payroll for employees in 14 countries from one place.\n",
+        encoding="utf-8",
+    )
+    (folder / "notes.md").write_text(
+        "---\nid: payroll-notes\naudience: internal\n---\n# Payroll sales notes\n\nInternal notes on payroll deals.\n",
+        encoding="utf-8",
+    )
     return build_index([folder], options=BuildOptions(index=root), embedder=embedder, vocabulary=Vocabulary()).build_id
 
 
-def test_reload_switches_to_the_newest_build(own_index: Path, tmp_path: Path, embedder: Embedder, keys: dict[str, NewKey]) -> None:
+def test_reload_switches_to_the_newest_build(
+    own_index: Path, tmp_path: Path, embedder: Embedder, keys: dict[str, NewKey]
+) -> None:
     with TestClient(create_app(_settings(own_index, keys), embedder=embedder)) as api:
         before = api.get("/v1/ready").json()["build_id"]
         assert api.post("/v1/index/reload", headers=auth(keys["admin"])).json()["changed"] is False
         build_id = publish_tiny_corpus(own_index, tmp_path / "tiny", embedder)
         result = api.post("/v1/index/reload", headers=auth(keys["admin"])).json()
         assert result == {**result, "changed": True, "build_id": build_id, "previous_build_id": before, "documents": 2}
-        answer = api.post("/v1/recommendations", json={"problems": ["payroll in many countries"]}, headers=auth(keys["buyer"])).json()
+        answer = api.post(
+            "/v1/recommendations", json={"problems": ["payroll in many countries"]}, headers=auth(keys["buyer"])
+        ).json()
         assert answer["index"]["build_id"] == build_id and [item["id"] for item in answer["items"]] == ["payroll-guide"]
 
 
 @pytest.mark.parametrize(("damage", "code"), [("content", "index_corrupt"), ("model", "model_mismatch")])
 def test_a_bad_build_is_refused_and_the_old_one_keeps_serving(
-    own_index: Path, tmp_path: Path, embedder: Embedder, keys: dict[str, NewKey], damage: str, code: str,
+    own_index: Path,
+    tmp_path: Path,
+    embedder: Embedder,
+    keys: dict[str, NewKey],
+    damage: str,
+    code: str,
 ) -> None:
     with TestClient(create_app(_settings(own_index, keys), embedder=embedder)) as api:
         serving = api.get("/v1/ready").json()["build_id"]
@@ -273,14 +384,20 @@ def test_a_bad_build_is_refused_and_the_old_one_keeps_serving(
                 handle.write(b"damage")
         else:
             manifest = build / "manifest.json"
-            manifest.write_text(manifest.read_text(encoding="utf-8").replace(embedder.model_id, "another-model@0000"), encoding="utf-8")
+            manifest.write_text(
+                manifest.read_text(encoding="utf-8").replace(embedder.model_id, "another-model@0000"), encoding="utf-8"
+            )
         error = _error(api.post("/v1/index/reload", headers=auth(keys["admin"])), 409, code)
         assert error["details"]["serving_build_id"] == serving and "keeps serving" in error["message"]
         assert api.get("/v1/ready").json()["build_id"] == serving
-        assert api.post("/v1/recommendations", json=PROBLEM, headers=auth(keys["buyer"])).json()["index"]["build_id"] == serving
+        assert (
+            api.post("/v1/recommendations", json=PROBLEM, headers=auth(keys["buyer"])).json()["index"]["build_id"]
+            == serving
+        )
 
 
 # ---- settings and keys ----------------------------------------------------------------------
+
 
 def test_without_keys_only_a_loopback_address_may_be_served() -> None:
     for host in ("127.0.0.1", "::1", "localhost"):
@@ -301,12 +418,21 @@ def test_settings_come_from_a_file_and_the_environment_wins(tmp_path: Path, monk
     monkeypatch.setenv("RECOMMENDER_API_PORT", "9100")
     both = ServerSettings.load(config, api_port=9200)
     assert both.api_keys == (room, ops) and both.api_port == 9200
-    config.write_text('api_prot = 1\n', encoding="utf-8")
+    config.write_text("api_prot = 1\n", encoding="utf-8")
     with pytest.raises(RecommenderError, match="api_prot"):
         ServerSettings.load(config)
 
 
-@pytest.mark.parametrize("line", ["room:buyer", "room:root:" + "0" * 64, "room:buyer,seller:" + "0" * 64, "room:buyer:notahash", "bad name:buyer:" + "0" * 64])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "room:buyer",
+        "room:root:" + "0" * 64,
+        "room:buyer,seller:" + "0" * 64,
+        "room:buyer:notahash",
+        "bad name:buyer:" + "0" * 64,
+    ],
+)
 def test_a_bad_key_line_is_refused_with_a_reason(line: str) -> None:
     with pytest.raises(RecommenderError) as caught:
         ServerSettings.load(api_keys=line)

@@ -32,12 +32,16 @@ AUTH = {"Authorization": f"Bearer {SECRET}"}
 @pytest.fixture(scope="module")
 def api_schema(corpus_index: Path, embedder: Embedder) -> schemathesis.BaseSchema:
     key = ApiKey(name="fuzz", scopes=frozenset({"seller", "admin"}), digest=digest(SECRET))
-    settings_ = ServerSettings.load(index=corpus_index, api_keys=key.line(), api_rate_per_minute=1e6, api_rate_burst=100_000)
+    settings_ = ServerSettings.load(
+        index=corpus_index, api_keys=key.line(), api_rate_per_minute=1e6, api_rate_burst=100_000
+    )
     return schemathesis.openapi.from_asgi("/openapi.json", create_app(settings_, embedder=embedder))
 
 
 @pytest.mark.parametrize(("mode", "examples"), [(GenerationMode.POSITIVE, 100), (GenerationMode.NEGATIVE, 60)])
-def test_no_server_error_and_every_answer_matches_the_schema(api_schema: schemathesis.BaseSchema, mode: GenerationMode, examples: int) -> None:
+def test_no_server_error_and_every_answer_matches_the_schema(
+    api_schema: schemathesis.BaseSchema, mode: GenerationMode, examples: int
+) -> None:
     # every operation of the schema, valid requests (positive) and invalid ones (negative)
     @given(case=api_schema.as_strategy(mode))
     @settings(max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck))
@@ -57,5 +61,9 @@ def test_every_request_has_an_example(api_schema: schemathesis.BaseSchema) -> No
                 assert body.get("examples"), f"{method.upper()} {path} has no request example"
                 assert "examples" in components[body["schema"]["$ref"].rsplit("/", 1)[1]]
             for parameter in operation.get("parameters", []):
-                example = parameter.get("example") is not None or parameter.get("examples") or parameter["schema"].get("examples")
+                example = (
+                    parameter.get("example") is not None
+                    or parameter.get("examples")
+                    or parameter["schema"].get("examples")
+                )
                 assert example, f"{method.upper()} {path} {parameter['name']} has no example"

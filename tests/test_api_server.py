@@ -72,7 +72,12 @@ def server(corpus_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
     port, log = free_port(), folder / "server.log"
     env = _env(RECOMMENDER_API_KEYS=" ".join(k.key.line() for k in keys.values()))
     with log.open("w") as sink:
-        process = subprocess.Popen([str(RECOMMENDER), "serve", "--port", str(port), "--index", str(index)], stdout=sink, stderr=subprocess.STDOUT, env=env)
+        process = subprocess.Popen(
+            [str(RECOMMENDER), "serve", "--port", str(port), "--index", str(index)],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
     try:
         _wait_ready(f"http://127.0.0.1:{port}", process, log)
         yield Server(f"http://127.0.0.1:{port}", index, log, keys)
@@ -135,8 +140,14 @@ def test_a_reload_while_requests_run_drops_none(server: Server, tmp_path: Path, 
 
 
 def test_without_keys_it_refuses_a_public_address_and_says_how_to_fix_it(tmp_path: Path) -> None:
-    done = subprocess.run([str(RECOMMENDER), "serve", "--host", "0.0.0.0", "--port", str(free_port()), "--index", str(tmp_path)],
-                          capture_output=True, text=True, env=_env(COLUMNS="200"), timeout=120, check=False)
+    done = subprocess.run(
+        [str(RECOMMENDER), "serve", "--host", "0.0.0.0", "--port", str(free_port()), "--index", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=_env(COLUMNS="200"),
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 1
     assert "loopback" in done.stderr and "recommender keys create" in done.stderr
 
@@ -144,8 +155,12 @@ def test_without_keys_it_refuses_a_public_address_and_says_how_to_fix_it(tmp_pat
 def test_without_keys_it_starts_on_loopback_and_says_so(tmp_path: Path) -> None:
     log = tmp_path / "open.log"
     with log.open("w") as sink:
-        process = subprocess.Popen([str(RECOMMENDER), "serve", "--port", str(free_port()), "--index", str(tmp_path / "none")],
-                                   stdout=sink, stderr=subprocess.STDOUT, env=_env(COLUMNS="200"))
+        process = subprocess.Popen(
+            [str(RECOMMENDER), "serve", "--port", str(free_port()), "--index", str(tmp_path / "none")],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            env=_env(COLUMNS="200"),
+        )
     try:
         process.wait(timeout=120)  # no index there: it says so, then stops with a clear error
     finally:

@@ -47,6 +47,7 @@ SOURCEGRAPH = EVALDATA / "sales-realworld" / "sourcegraph-handbook" / "content" 
 
 # ---- the front matter, read independently ---------------------------------------------------
 
+
 def _front_matter() -> dict[str, dict[str, Any]]:
     """id -> front matter (empty when none) for every content file in corpus/."""
     out = {}
@@ -71,6 +72,7 @@ def _expired(data: dict[str, Any], today: dt.date = TODAY) -> bool:
 
 
 # ---- fixtures ---------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def recommender(corpus_index: Path, embedder: Embedder) -> Recommender:
@@ -98,6 +100,7 @@ def front_matter() -> dict[str, dict[str, Any]]:
 
 # ---- near-duplicates --------------------------------------------------------------------------
 
+
 def test_the_planted_near_duplicates_are_found_and_no_distinct_items_are_paired(report: AuditReport) -> None:
     found = {frozenset(m.item.id for m in c.members) for c in report.duplicates}
     assert found == PLANTED_DUPLICATES
@@ -106,20 +109,27 @@ def test_the_planted_near_duplicates_are_found_and_no_distinct_items_are_paired(
 def test_each_cluster_keeps_the_valid_newer_or_more_complete_version(report: AuditReport) -> None:
     keep = {frozenset(m.item.id for m in c.members): c.keep for c in report.duplicates}
     assert keep[frozenset({"roi-guide-2024", "roi-guide-2026"})] == "roi-guide-2026"
-    assert keep[frozenset({"cs-meridian-health-reconciliation-2023", "cs-meridian-health-reconciliation"})] == "cs-meridian-health-reconciliation"
+    assert (
+        keep[frozenset({"cs-meridian-health-reconciliation-2023", "cs-meridian-health-reconciliation"})]
+        == "cs-meridian-health-reconciliation"
+    )
     assert keep[frozenset({"pricing-sheet-2024", "pricing-overview-2026"})] == "pricing-overview-2026"
     # the two Harbor Point items were updated eight days apart: the full case study is kept
     assert keep[frozenset({"cs-harbor-point-close", "cs-harbor-point-snapshot"})] == "cs-harbor-point-close"
     for cluster in report.duplicates:
         assert cluster.members[0].item.id == cluster.keep and cluster.keep in cluster.advice
-        assert all(p.alignment is not None and p.alignment >= report.thresholds.duplicate_alignment for p in cluster.pairs)
+        assert all(
+            p.alignment is not None and p.alignment >= report.thresholds.duplicate_alignment for p in cluster.pairs
+        )
 
 
 def test_the_recommender_uses_the_same_pairs(recommender: Recommender) -> None:
     """The curator's near-duplicates are the audit's: one rule, recommender.duplicates."""
     snapshot = recommender.snapshot
     pairs = recommender.duplicates.pairs
-    assert {frozenset({snapshot.documents[p.first].meta.id, snapshot.documents[p.second].meta.id}) for p in pairs} == PLANTED_DUPLICATES
+    assert {
+        frozenset({snapshot.documents[p.first].meta.id, snapshot.documents[p.second].meta.id}) for p in pairs
+    } == PLANTED_DUPLICATES
 
 
 def test_no_sections_are_reported_as_copied_in_the_sample_library(report: AuditReport) -> None:
@@ -127,22 +137,38 @@ def test_no_sections_are_reported_as_copied_in_the_sample_library(report: AuditR
 
 
 def test_a_section_copied_into_another_item_is_found(tmp_path: Path, embedder: Embedder) -> None:
-    shared = ("## Data residency\n\nCustomer data is stored in the region chosen at signup, in two availability zones, encrypted at rest "
-              "with AES-256 and in transit with TLS 1.2 or later. Backups stay in the same region, are kept for thirty-five days and are "
-              "restored in a quarterly drill that the security team reviews and signs off.\n")
+    shared = (
+        "## Data residency\n\nCustomer data is stored in the region chosen at signup, in two availability zones, encrypted at rest "
+        "with AES-256 and in transit with TLS 1.2 or later. Backups stay in the same region, are kept for thirty-five days and are "
+        "restored in a quarterly drill that the security team reviews and signs off.\n"
+    )
     (tmp_path / "c").mkdir()
-    (tmp_path / "c" / "security.md").write_text("# Security overview\n\n## Access control\n\nSingle sign-on with SAML, SCIM provisioning, role-based "
-                                                "permissions and segregation of duties between preparers and reviewers.\n\n" + shared, encoding="utf-8")
-    (tmp_path / "c" / "pricing.md").write_text("# Pricing\n\n## Editions\n\nThree editions priced by modules, legal entities and named users, with a "
-                                               "fixed implementation fee agreed before signature and a cap on renewal increases.\n\n" + shared, encoding="utf-8")
-    build_index([tmp_path / "c"], options=BuildOptions(index=tmp_path / "i"), embedder=embedder, vocabulary=Vocabulary())
-    result = audit_library(Recommender.open(Settings(index=tmp_path / "i"), embedder=embedder).snapshot, AuditOptions(today=TODAY))
+    (tmp_path / "c" / "security.md").write_text(
+        "# Security overview\n\n## Access control\n\nSingle sign-on with SAML, SCIM provisioning, role-based "
+        "permissions and segregation of duties between preparers and reviewers.\n\n" + shared,
+        encoding="utf-8",
+    )
+    (tmp_path / "c" / "pricing.md").write_text(
+        "# Pricing\n\n## Editions\n\nThree editions priced by modules, legal entities and named users, with a "
+        "fixed implementation fee agreed before signature and a cap on renewal increases.\n\n" + shared,
+        encoding="utf-8",
+    )
+    build_index(
+        [tmp_path / "c"], options=BuildOptions(index=tmp_path / "i"), embedder=embedder, vocabulary=Vocabulary()
+    )
+    result = audit_library(
+        Recommender.open(Settings(index=tmp_path / "i"), embedder=embedder).snapshot, AuditOptions(today=TODAY)
+    )
     assert result.duplicates == ()
     [cluster] = result.section_duplicates
-    assert {(m.item.id, m.section) for m in cluster.members} == {("security", "Data residency"), ("pricing", "Data residency")}
+    assert {(m.item.id, m.section) for m in cluster.members} == {
+        ("security", "Data residency"),
+        ("pricing", "Data residency"),
+    }
 
 
 # ---- freshness and metadata -------------------------------------------------------------------
+
 
 def test_expired_items_match_the_front_matter(report: AuditReport, front_matter: dict[str, dict[str, Any]]) -> None:
     expected = {i for i, d in front_matter.items() if _expired(d)}
@@ -151,7 +177,9 @@ def test_expired_items_match_the_front_matter(report: AuditReport, front_matter:
     assert all(f.item.owner for f in report.expired)
 
 
-def test_stale_items_are_those_not_updated_for_the_given_months(report: AuditReport, front_matter: dict[str, dict[str, Any]]) -> None:
+def test_stale_items_are_those_not_updated_for_the_given_months(
+    report: AuditReport, front_matter: dict[str, dict[str, Any]]
+) -> None:
     cutoff = dt.date(TODAY.year - 1, TODAY.month, TODAY.day)
     expected = {i for i, d in front_matter.items() if d.get("updated") and d["updated"] < cutoff and not _expired(d)}
     assert {f.item.id for f in report.stale} == expected
@@ -165,11 +193,20 @@ def test_today_is_injected_not_read_from_the_clock(recommender: Recommender) -> 
     assert months_before(dt.date(2026, 3, 31), 1) == dt.date(2026, 2, 28)
 
 
-def test_items_missing_audience_stages_or_roles_are_listed_with_what_is_missing(report: AuditReport, front_matter: dict[str, dict[str, Any]]) -> None:
+def test_items_missing_audience_stages_or_roles_are_listed_with_what_is_missing(
+    report: AuditReport, front_matter: dict[str, dict[str, Any]]
+) -> None:
     expected = {}
     for item_id, data in front_matter.items():
-        missing = tuple(name for name, present in (("audience", "audience" in data), ("stages", _canonical(data.get("stages"), "stages")),
-                                                   ("roles", _canonical(data.get("roles"), "roles"))) if not present)
+        missing = tuple(
+            name
+            for name, present in (
+                ("audience", "audience" in data),
+                ("stages", _canonical(data.get("stages"), "stages")),
+                ("roles", _canonical(data.get("roles"), "roles")),
+            )
+            if not present
+        )
         if missing:
             expected[item_id] = missing
     assert {m.item.id: m.missing for m in report.missing_metadata} == expected
@@ -178,14 +215,21 @@ def test_items_missing_audience_stages_or_roles_are_listed_with_what_is_missing(
 
 # ---- coverage ---------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("dimension,facet,columns", [("role", "roles", ROLES), ("industry", "industries", INDUSTRIES)])
-def test_coverage_counts_match_the_front_matter(report: AuditReport, front_matter: dict[str, dict[str, Any]], dimension: str, facet: str, columns: tuple[str, ...]) -> None:
+def test_coverage_counts_match_the_front_matter(
+    report: AuditReport, front_matter: dict[str, dict[str, Any]], dimension: str, facet: str, columns: tuple[str, ...]
+) -> None:
     sendable = {i: d for i, d in front_matter.items() if d.get("audience") == "buyer" and not _expired(d)}
     assert report.sendable == len(sendable)
     matrix = report.coverage_roles if dimension == "role" else report.coverage_industries
     for stage in STAGES:
         for column in columns:
-            expected = sorted(i for i, d in sendable.items() if stage in _canonical(d.get("stages"), "stages") and column in _canonical(d.get(facet), facet))
+            expected = sorted(
+                i
+                for i, d in sendable.items()
+                if stage in _canonical(d.get("stages"), "stages") and column in _canonical(d.get(facet), facet)
+            )
             cell = matrix.cell(stage, column)
             assert sorted(cell.items) == expected, (stage, column)
             assert cell.flag == ("empty" if not expected else "thin" if len(expected) <= matrix.thin_at_most else "ok")
@@ -193,6 +237,7 @@ def test_coverage_counts_match_the_front_matter(report: AuditReport, front_matte
 
 
 # ---- problem gaps and unused items ------------------------------------------------------------
+
 
 def test_problems_nothing_answers_are_gaps_with_the_closest_item(report: AuditReport) -> None:
     gaps = report.problem_gaps
@@ -206,13 +251,21 @@ def test_problems_nothing_answers_are_gaps_with_the_closest_item(report: AuditRe
 
 def test_gaps_are_exactly_what_the_recommender_reports(report: AuditReport, recommender: Recommender) -> None:
     assert report.problem_gaps is not None
-    problems = [line.strip() for line in PROBLEMS.read_text(encoding="utf-8").splitlines() if line.strip() and not line.startswith("#")]
+    problems = [
+        line.strip()
+        for line in PROBLEMS.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
     expected = [p for p in problems if recommender.recommend(parse_request({"problems": [p]})).gaps]
     assert [g.problem for g in report.problem_gaps.gaps] == expected
 
 
 def test_never_recommended_lists_every_item_no_batch_result_picked(report: AuditReport, results: Path) -> None:
-    picked = {item["id"] for line in results.read_text(encoding="utf-8").splitlines() for item in json.loads(line)["recommendation"]["items"]}
+    picked = {
+        item["id"]
+        for line in results.read_text(encoding="utf-8").splitlines()
+        for item in json.loads(line)["recommendation"]["items"]
+    }
     unused = report.never_recommended
     assert unused is not None and unused.results == 12 and unused.damaged_lines == 0
     assert {i.id for i in unused.items} == set(_front_matter()) - picked
@@ -228,14 +281,19 @@ def test_a_truncated_results_line_is_counted_not_fatal(recommender: Recommender,
 
 # ---- a library without front matter -----------------------------------------------------------
 
+
 @pytest.mark.skipif(not SOURCEGRAPH.is_dir(), reason="the sourcegraph handbook sample is not available")
-def test_a_library_without_front_matter_is_audited_and_its_missing_metadata_reported(tmp_path: Path, embedder: Embedder) -> None:
+def test_a_library_without_front_matter_is_audited_and_its_missing_metadata_reported(
+    tmp_path: Path, embedder: Embedder
+) -> None:
     sample = sorted((SOURCEGRAPH / "sales").rglob("*.md"))[:12]
     for path in sample:
         target = tmp_path / "lib" / path.relative_to(SOURCEGRAPH)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(path, target)
-    build_index([tmp_path / "lib"], options=BuildOptions(index=tmp_path / "i"), embedder=embedder, vocabulary=Vocabulary())
+    build_index(
+        [tmp_path / "lib"], options=BuildOptions(index=tmp_path / "i"), embedder=embedder, vocabulary=Vocabulary()
+    )
     recommender = Recommender.open(Settings(index=tmp_path / "i"), embedder=embedder, today=lambda: TODAY)
     result = audit_library(recommender.snapshot, AuditOptions(today=TODAY, problems=PROBLEMS), recommender=recommender)
     assert result.summary.missing_metadata == result.documents > 0
@@ -243,33 +301,55 @@ def test_a_library_without_front_matter_is_audited_and_its_missing_metadata_repo
     assert result.sendable == 0 and len(result.coverage_roles.flagged("empty")) == len(STAGES) * len(ROLES)
     assert result.problem_gaps is not None and len(result.problem_gaps.gaps) == 21  # nothing may be sent to a buyer
     first = result.fix_first[0]
-    assert (first.rank, first.severity, first.what) == (1, "blocker", f"0 of {result.documents} items may be sent to buyers")
+    assert (first.rank, first.severity, first.what) == (
+        1,
+        "blocker",
+        f"0 of {result.documents} items may be sent to buyers",
+    )
     assert "audience: buyer" in first.action
     page = render_html(result)
     assert "<table" in page and page.index("Fix first") < page.index("Coverage: buying job x role")
 
 
 @pytest.mark.skipif(not SOURCEGRAPH.is_dir(), reason="the sourcegraph handbook sample is not available")
-def test_pages_from_one_template_about_different_subjects_are_not_duplicates(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> None:
-    pages = ["marketing/process/bitbucket_cloud_vs_sourcegraph.md", "marketing/process/bitbucket_server_vs_sourcegraph.md",
-             "technical-success/support/team/gabe-readme.md", "technical-success/support/team/jason-readme.md",
-             "technical-success/support/process/k8-migration.md", "technical-success/support/process/enablement/k8-migration.md"]
+def test_pages_from_one_template_about_different_subjects_are_not_duplicates(
+    tmp_path: Path, embedder: SentenceTransformerEmbedder
+) -> None:
+    pages = [
+        "marketing/process/bitbucket_cloud_vs_sourcegraph.md",
+        "marketing/process/bitbucket_server_vs_sourcegraph.md",
+        "technical-success/support/team/gabe-readme.md",
+        "technical-success/support/team/jason-readme.md",
+        "technical-success/support/process/k8-migration.md",
+        "technical-success/support/process/enablement/k8-migration.md",
+    ]
     for page in pages:
         target = tmp_path / "lib" / page
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(SOURCEGRAPH / page, target)
-    build_index([tmp_path / "lib"], options=BuildOptions(index=tmp_path / "i"), embedder=embedder, vocabulary=Vocabulary())
+    build_index(
+        [tmp_path / "lib"], options=BuildOptions(index=tmp_path / "i"), embedder=embedder, vocabulary=Vocabulary()
+    )
     recommender = Recommender.open(Settings(index=tmp_path / "i"), embedder=embedder, today=lambda: TODAY)
     result = audit_library(recommender.snapshot, AuditOptions(today=TODAY))
     assert [sorted(m.item.id for m in c.members) for c in result.duplicates] == [
-        ["technical-success/support/process/enablement/k8-migration", "technical-success/support/process/k8-migration"]]
+        ["technical-success/support/process/enablement/k8-migration", "technical-success/support/process/k8-migration"]
+    ]
 
 
-def test_suggested_metadata_is_written_reviewed_and_applied_without_overwriting(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> None:
+def test_suggested_metadata_is_written_reviewed_and_applied_without_overwriting(
+    tmp_path: Path, embedder: SentenceTransformerEmbedder
+) -> None:
     library = tmp_path / "lib"
     library.mkdir()
-    (library / "soc.md").write_text("# Security overview\n\nWe hold a SOC 2 Type II report, encrypt data at rest and support SSO through Okta.\n", encoding="utf-8")
-    (library / "story.md").write_text("---\ntype: case-study   # keep this comment\n---\n# How Acme closed in five days\n\nAcme, a retailer, cut its close from 12 to 5 days.\n", encoding="utf-8")
+    (library / "soc.md").write_text(
+        "# Security overview\n\nWe hold a SOC 2 Type II report, encrypt data at rest and support SSO through Okta.\n",
+        encoding="utf-8",
+    )
+    (library / "story.md").write_text(
+        "---\ntype: case-study   # keep this comment\n---\n# How Acme closed in five days\n\nAcme, a retailer, cut its close from 12 to 5 days.\n",
+        encoding="utf-8",
+    )
     build_index([library], options=BuildOptions(index=tmp_path / "i"), embedder=embedder, vocabulary=Vocabulary())
     suggestions = tmp_path / "suggest.yaml"
     result = CliRunner().invoke(app, ["audit", "--index", str(tmp_path / "i"), "--suggest", str(suggestions), "--json"])
@@ -287,13 +367,20 @@ def test_suggested_metadata_is_written_reviewed_and_applied_without_overwriting(
     assert applied.exit_code == 0, applied.output
     written = (library / "soc.md").read_text(encoding="utf-8")
     front, body = written[4:].split("---\n", 1)
-    assert yaml.safe_load(front) == {"type": "security", "stages": ["validation"]} and body == "\n# Security overview\n\nWe hold a SOC 2 Type II report, encrypt data at rest and support SSO through Okta.\n"
+    assert (
+        yaml.safe_load(front) == {"type": "security", "stages": ["validation"]}
+        and body
+        == "\n# Security overview\n\nWe hold a SOC 2 Type II report, encrypt data at rest and support SSO through Okta.\n"
+    )
     assert (library / "story.md").read_text(encoding="utf-8") == before
     again = CliRunner().invoke(app, ["apply-metadata", str(suggestions), "--library", str(library)])
-    assert again.exit_code == 0 and (library / "soc.md").read_text(encoding="utf-8").count("type:") == 1  # never written twice
+    assert (
+        again.exit_code == 0 and (library / "soc.md").read_text(encoding="utf-8").count("type:") == 1
+    )  # never written twice
 
 
 # ---- the HTML page ----------------------------------------------------------------------------
+
 
 class _Tags(HTMLParser):
     def __init__(self) -> None:
@@ -313,7 +400,9 @@ def test_the_html_report_is_self_contained(report: AuditReport) -> None:
     assert "script" not in parser.tags and "link" not in parser.tags and "img" not in parser.tags
     assert parser.urls == []
     assert "Coverage: buying job x role" in page and "roi-guide-2026" in page and "payroll" in page
-    assert page.count('class="empty"') == len(report.coverage_roles.flagged("empty")) + len(report.coverage_industries.flagged("empty"))
+    assert page.count('class="empty"') == len(report.coverage_roles.flagged("empty")) + len(
+        report.coverage_industries.flagged("empty")
+    )
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -324,9 +413,26 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 def test_the_html_report_renders_in_a_headless_browser(report: AuditReport, tmp_path: Path) -> None:
     page, shot = tmp_path / "audit.html", tmp_path / "audit.png"
     page.write_text(render_html(report), encoding="utf-8")
-    subprocess.run([str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}",
-                    "--window-size=1280,1400", page.as_uri()], check=True, capture_output=True, timeout=90)
+    subprocess.run(
+        [
+            str(CHROMIUM),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            f"--screenshot={shot}",
+            "--window-size=1280,1400",
+            page.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=90,
+    )
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", data[16:24]) == (1280, 1400)
     image = pytest.importorskip("PIL.Image").open(shot).convert("RGB")  # Pillow, when installed, checks the pixels
@@ -344,9 +450,12 @@ def _reddish(colour: object) -> bool:
 
 # ---- the command ------------------------------------------------------------------------------
 
+
 def test_the_audit_command_prints_json_and_writes_html(corpus_index: Path, tmp_path: Path) -> None:
     html = tmp_path / "report.html"
-    result = CliRunner().invoke(app, ["audit", "--index", str(corpus_index), "--today", "2026-11-27", "--json", "--html", str(html)])
+    result = CliRunner().invoke(
+        app, ["audit", "--index", str(corpus_index), "--today", "2026-11-27", "--json", "--html", str(html)]
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["summary"]["duplicate_clusters"] == len(PLANTED_DUPLICATES) and data["problem_gaps"] is None

@@ -53,17 +53,23 @@ def _deal_ids() -> list[str]:
     return [json.loads(line)["id"] for line in DEALS.read_text(encoding="utf-8").splitlines()]
 
 
-def test_every_request_gets_one_result_line_with_its_id_in_input_order(recommender: Recommender, results: tuple[Path, BatchSummary]) -> None:
+def test_every_request_gets_one_result_line_with_its_id_in_input_order(
+    recommender: Recommender, results: tuple[Path, BatchSummary]
+) -> None:
     out, summary = results
     assert summary.written == summary.lines == 12 and not summary.bad
     assert _ids(out) == _deal_ids()
     first = BatchResult.model_validate_json(out.read_text(encoding="utf-8").splitlines()[0])
     request = json.loads(DEALS.read_text(encoding="utf-8").splitlines()[0])
     del request["id"]
-    assert first.recommendation == recommender.recommend(parse_request(request))  # the same answer as one recommend call
+    assert first.recommendation == recommender.recommend(
+        parse_request(request)
+    )  # the same answer as one recommend call
 
 
-def test_bad_lines_are_reported_with_their_line_number_and_the_rest_completes(recommender: Recommender, tmp_path: Path) -> None:
+def test_bad_lines_are_reported_with_their_line_number_and_the_rest_completes(
+    recommender: Recommender, tmp_path: Path
+) -> None:
     lines = [
         '{"id": "a", "problems": ["month-end close takes twelve days"]}',
         '{"id": "b", "problems": ["reconciliations in spreadsheets"]',  # 2: cut-off JSON
@@ -85,7 +91,9 @@ def test_bad_lines_are_reported_with_their_line_number_and_the_rest_completes(re
     assert _ids(out) == ["a", 9] and summary.written == 2 and summary.lines == 8
 
 
-def test_resume_skips_done_ids_and_repairs_a_cut_off_last_line(recommender: Recommender, results: tuple[Path, BatchSummary], tmp_path: Path) -> None:
+def test_resume_skips_done_ids_and_repairs_a_cut_off_last_line(
+    recommender: Recommender, results: tuple[Path, BatchSummary], tmp_path: Path
+) -> None:
     data = results[0].read_bytes()
     cut = data.index(b"\n", len(data) // 2) + 40  # five and a half results: the sixth was being written
     interrupted = tmp_path / "interrupted.jsonl"
@@ -98,7 +106,9 @@ def test_resume_skips_done_ids_and_repairs_a_cut_off_last_line(recommender: Reco
     assert interrupted.read_bytes() == data  # nothing lost, nothing written twice, same answers
 
 
-def test_an_existing_output_is_never_overwritten_without_resume(recommender: Recommender, results: tuple[Path, BatchSummary], tmp_path: Path) -> None:
+def test_an_existing_output_is_never_overwritten_without_resume(
+    recommender: Recommender, results: tuple[Path, BatchSummary], tmp_path: Path
+) -> None:
     out = tmp_path / "results.jsonl"
     out.write_bytes(results[0].read_bytes())
     with pytest.raises(RecommenderError, match="already holds results"):
@@ -109,13 +119,18 @@ def test_an_existing_output_is_never_overwritten_without_resume(recommender: Rec
 
 def test_read_results_lists_damaged_lines(tmp_path: Path) -> None:
     path = tmp_path / "results.jsonl"
-    path.write_text('{"id": "x", "recommendation": {"items": [{"id": "roi-guide-2026"}]}}\nnot json\n{"id": "y", "recomm', encoding="utf-8")
+    path.write_text(
+        '{"id": "x", "recommendation": {"items": [{"id": "roi-guide-2026"}]}}\nnot json\n{"id": "y", "recomm',
+        encoding="utf-8",
+    )
     found = read_results(path)
     assert found.ids == {"x"} and found.picked == {"roi-guide-2026"} and found.damaged == (2, 3) and found.partial_tail
 
 
 @pytest.mark.slow
-def test_a_run_killed_mid_write_resumes_without_losing_or_repeating_a_result(corpus_index: Path, tmp_path: Path) -> None:
+def test_a_run_killed_mid_write_resumes_without_losing_or_repeating_a_result(
+    corpus_index: Path, tmp_path: Path
+) -> None:
     requests = tmp_path / "many.jsonl"
     base = DEALS.read_text(encoding="utf-8").splitlines()
     with requests.open("w", encoding="utf-8") as handle:
@@ -123,11 +138,25 @@ def test_a_run_killed_mid_write_resumes_without_losing_or_repeating_a_result(cor
             data = json.loads(base[n % len(base)])
             handle.write(json.dumps({**data, "id": f"deal-{n}"}) + "\n")
     out = tmp_path / "results.jsonl"
-    command = [sys.executable, "-c", "from recommender.cli import main; main()", "batch", str(requests), "--out", str(out), "--index", str(corpus_index)]
+    command = [
+        sys.executable,
+        "-c",
+        "from recommender.cli import main; main()",
+        "batch",
+        str(requests),
+        "--out",
+        str(out),
+        "--index",
+        str(corpus_index),
+    ]
     env = {**os.environ, "TOKENIZERS_PARALLELISM": "false"}
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     deadline = time.monotonic() + 120
-    while (not out.exists() or out.read_bytes().count(b"\n") < 3) and time.monotonic() < deadline and process.poll() is None:
+    while (
+        (not out.exists() or out.read_bytes().count(b"\n") < 3)
+        and time.monotonic() < deadline
+        and process.poll() is None
+    ):
         time.sleep(0.05)
     process.send_signal(signal.SIGKILL)
     process.wait()

@@ -47,7 +47,9 @@ def write_corpus(folder: Path, docs: dict[str, str]) -> Path:
 
 
 def build(corpus: Path, root: Path, embedder: Embedder, **options: object) -> BuildSummary:
-    return build_index([corpus], options=BuildOptions(index=root, **options), embedder=embedder, vocabulary=Vocabulary())  # type: ignore[arg-type]
+    return build_index(
+        [corpus], options=BuildOptions(index=root, **options), embedder=embedder, vocabulary=Vocabulary()
+    )  # type: ignore[arg-type]
 
 
 def load(root: Path, embedder: Embedder) -> IndexSnapshot:
@@ -65,13 +67,20 @@ def corpus(tmp_path: Path) -> Path:
 
 def assert_vectors_match_pieces(snapshot: IndexSnapshot, embedder: Embedder) -> None:
     """Row i of FAISS is the embedding of piece i, and FAISS search agrees with brute-force numpy."""
-    texts = piece_texts([Path(s) for s in snapshot.manifest.sources], options=BuildOptions(index=snapshot.path), embedder=embedder, vocabulary=Vocabulary())
+    texts = piece_texts(
+        [Path(s) for s in snapshot.manifest.sources],
+        options=BuildOptions(index=snapshot.path),
+        embedder=embedder,
+        vocabulary=Vocabulary(),
+    )
     assert len(texts) == len(snapshot.pieces) == snapshot.vectors.ntotal == snapshot.keyword.size
     assert all(t.endswith(p.text) for t, p in zip(texts, snapshot.pieces))
     reference = embedder.embed(texts)
     stored = snapshot.vectors.reconstruct_n(0, snapshot.vectors.ntotal)
     assert np.min(np.sum(stored * reference, axis=1)) > 0.999
-    queries = np.vstack([embedder.embed(["how fast is the month-end close", "is my data secure", "spreadsheets"]), reference[:2]])
+    queries = np.vstack(
+        [embedder.embed(["how fast is the month-end close", "is my data secure", "spreadsheets"]), reference[:2]]
+    )
     k = min(5, len(texts))
     faiss_scores, faiss_rows = snapshot.vectors.search(queries, k)
     brute = queries @ stored.T
@@ -83,6 +92,7 @@ def assert_vectors_match_pieces(snapshot: IndexSnapshot, embedder: Embedder) -> 
 
 
 # ---- a first build -------------------------------------------------------------------------
+
 
 def test_build_publishes_current_with_counts_and_checksums(corpus: Path, tmp_path: Path, embedder: Embedder) -> None:
     root = tmp_path / "index"
@@ -101,9 +111,15 @@ def test_build_publishes_current_with_counts_and_checksums(corpus: Path, tmp_pat
     assert manifest["format_version"] == FORMAT_VERSION
     assert manifest["build_id"] == summary.build_id
     assert manifest["counts"] == {"documents": 3, "sections": 4, "pieces": 4, "buyer_documents": 2}
-    assert manifest["model"] == {"id": embedder.model_id, "dimension": embedder.dimension, "max_tokens": embedder.max_tokens}
+    assert manifest["model"] == {
+        "id": embedder.model_id,
+        "dimension": embedder.dimension,
+        "max_tokens": embedder.max_tokens,
+    }
     assert manifest["sources"] == [str(corpus.resolve())]
-    on_disk = {p.relative_to(build_dir).as_posix() for p in build_dir.rglob("*") if p.is_file() and p.name != "manifest.json"}
+    on_disk = {
+        p.relative_to(build_dir).as_posix() for p in build_dir.rglob("*") if p.is_file() and p.name != "manifest.json"
+    }
     assert {"content.sqlite", "vectors.faiss"} <= on_disk
     assert any(name.startswith("keyword/") for name in on_disk)
     assert set(manifest["files"]) == on_disk
@@ -112,7 +128,9 @@ def test_build_publishes_current_with_counts_and_checksums(corpus: Path, tmp_pat
     assert not list((root / "builds").glob("*.partial"))
 
 
-def test_a_published_build_loads_and_searches_like_brute_force(corpus: Path, tmp_path: Path, embedder: Embedder) -> None:
+def test_a_published_build_loads_and_searches_like_brute_force(
+    corpus: Path, tmp_path: Path, embedder: Embedder
+) -> None:
     root = tmp_path / "index"
     build(corpus, root, embedder)
     snapshot = load(root, embedder)
@@ -121,10 +139,15 @@ def test_a_published_build_loads_and_searches_like_brute_force(corpus: Path, tmp
     acme = snapshot.documents[snapshot.document_index("cs-acme")]  # type: ignore[index]
     assert acme.meta.stages == ("validation",)
     assert acme.rel_path == "case-studies/acme.md"
-    assert [s.heading_path for s in snapshot.sections if snapshot.documents[s.doc] is acme] == [("Acme closes in three days",), ("Acme closes in three days", "Results")]
+    assert [s.heading_path for s in snapshot.sections if snapshot.documents[s.doc] is acme] == [
+        ("Acme closes in three days",),
+        ("Acme closes in three days", "Results"),
+    ]
     assert snapshot.document_index("nope") is None
     assert list(snapshot.piece_doc) == [p.doc for p in snapshot.pieces]
-    assert snapshot.keyword.scores("SOC 2 availability").argmax() == next(i for i, p in enumerate(snapshot.pieces) if "SOC 2" in p.text)
+    assert snapshot.keyword.scores("SOC 2 availability").argmax() == next(
+        i for i, p in enumerate(snapshot.pieces) if "SOC 2" in p.text
+    )
     assert_vectors_match_pieces(snapshot, embedder)
 
 
@@ -136,28 +159,44 @@ def test_loading_where_there_is_no_index_says_how_to_build_one(tmp_path: Path) -
 
 # ---- re-building ---------------------------------------------------------------------------
 
-def test_an_unchanged_rerun_embeds_nothing_and_keeps_two_builds(corpus: Path, tmp_path: Path, embedder: Embedder) -> None:
+
+def test_an_unchanged_rerun_embeds_nothing_and_keeps_two_builds(
+    corpus: Path, tmp_path: Path, embedder: Embedder
+) -> None:
     root = tmp_path / "index"
     first = build(corpus, root, embedder)
     second = build(corpus, root, embedder)
     third = build(corpus, root, embedder)
 
     for summary in (second, third):
-        assert (summary.pieces_embedded, summary.unchanged, summary.added, summary.updated, summary.removed) == (0, 3, 0, 0, 0)
+        assert (summary.pieces_embedded, summary.unchanged, summary.added, summary.updated, summary.removed) == (
+            0,
+            3,
+            0,
+            0,
+            0,
+        )
         assert summary.pieces == first.pieces
     assert built_ids(root) == sorted([second.build_id, third.build_id])  # keep_builds=2 pruned the first
     assert load(root, embedder).manifest.build_id == third.build_id
 
 
-def test_edit_add_remove_are_reported_and_only_changed_pieces_embedded(corpus: Path, tmp_path: Path, embedder: Embedder) -> None:
+def test_edit_add_remove_are_reported_and_only_changed_pieces_embedded(
+    corpus: Path, tmp_path: Path, embedder: Embedder
+) -> None:
     root = tmp_path / "index"
     build(corpus, root, embedder)
     before = set(piece_texts([corpus], options=BuildOptions(index=root), embedder=embedder, vocabulary=Vocabulary()))
 
     acme = corpus / "case-studies/acme.md"
-    acme.write_text(acme.read_text(encoding="utf-8").replace("auditors find the evidence", "auditors download the evidence"), encoding="utf-8")
+    acme.write_text(
+        acme.read_text(encoding="utf-8").replace("auditors find the evidence", "auditors download the evidence"),
+        encoding="utf-8",
+    )
     (corpus / "faq").mkdir()
-    (corpus / "faq/pricing.md").write_text("---\nid: faq-pricing\n---\n# Pricing FAQ\n\nPricing is per legal entity, billed annually.\n", encoding="utf-8")
+    (corpus / "faq/pricing.md").write_text(
+        "---\nid: faq-pricing\n---\n# Pricing FAQ\n\nPricing is per legal entity, billed annually.\n", encoding="utf-8"
+    )
     (corpus / "internal/battlecard.md").unlink()
     after = piece_texts([corpus], options=BuildOptions(index=root), embedder=embedder, vocabulary=Vocabulary())
 
@@ -175,19 +214,27 @@ def test_edit_add_remove_are_reported_and_only_changed_pieces_embedded(corpus: P
     assert_vectors_match_pieces(snapshot, embedder)
 
 
-def test_a_title_change_re_embeds_every_piece_of_that_document(corpus: Path, tmp_path: Path, embedder: Embedder) -> None:
+def test_a_title_change_re_embeds_every_piece_of_that_document(
+    corpus: Path, tmp_path: Path, embedder: Embedder
+) -> None:
     root = tmp_path / "index"
     build(corpus, root, embedder)
     acme = corpus / "case-studies/acme.md"
-    acme.write_text(acme.read_text(encoding="utf-8").replace("title: Acme closes in three days", "title: Acme closes in 3 days"), encoding="utf-8")
+    acme.write_text(
+        acme.read_text(encoding="utf-8").replace("title: Acme closes in three days", "title: Acme closes in 3 days"),
+        encoding="utf-8",
+    )
     summary = build(corpus, root, embedder)
     assert (summary.updated, summary.pieces_embedded) == (1, 2)  # the title is part of every piece's embedded text
 
 
 # ---- problems in the input -----------------------------------------------------------------
 
+
 def test_duplicate_id_skips_the_second_file(corpus: Path, tmp_path: Path, embedder: Embedder) -> None:
-    (corpus / "zz-copy.md").write_text("---\nid: cs-acme\n---\n# Another Acme\n\nA different text with the same id.\n", encoding="utf-8")
+    (corpus / "zz-copy.md").write_text(
+        "---\nid: cs-acme\n---\n# Another Acme\n\nA different text with the same id.\n", encoding="utf-8"
+    )
     summary = build(corpus, tmp_path / "index", embedder)
     assert summary.documents == 3 and summary.skipped == 1
     [issue] = summary.issues
@@ -204,10 +251,16 @@ def test_bad_files_are_reported_and_the_rest_indexed(corpus: Path, tmp_path: Pat
     (corpus / "stage.md").write_text("---\nstages: [someday]\n---\n# Stage\n\nText.\n", encoding="utf-8")
     summary = build(corpus, tmp_path / "index", embedder)
     assert summary.documents == 4 and summary.skipped == 2
-    assert sorted((i.path, i.severity) for i in summary.issues) == [("empty.md", "skipped"), ("latin1.md", "skipped"), ("stage.md", "warning")]
+    assert sorted((i.path, i.severity) for i in summary.issues) == [
+        ("empty.md", "skipped"),
+        ("latin1.md", "skipped"),
+        ("stage.md", "warning"),
+    ]
 
 
-def test_strict_mode_raises_and_leaves_the_previous_index_unchanged(corpus: Path, tmp_path: Path, embedder: Embedder) -> None:
+def test_strict_mode_raises_and_leaves_the_previous_index_unchanged(
+    corpus: Path, tmp_path: Path, embedder: Embedder
+) -> None:
     root = tmp_path / "index"
     first = build(corpus, root, embedder)
     manifest_before = (root / "current" / "manifest.json").read_bytes()
@@ -252,6 +305,7 @@ def test_a_second_concurrent_build_is_refused(corpus: Path, tmp_path: Path, embe
 
 # ---- refusing damaged or foreign indexes ---------------------------------------------------
 
+
 def flip_byte(path: Path) -> None:
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0xFF
@@ -259,7 +313,9 @@ def flip_byte(path: Path) -> None:
 
 
 @pytest.mark.parametrize("damaged", ["vectors.faiss", "content.sqlite"])
-def test_a_corrupted_file_is_refused_with_how_to_rebuild(corpus: Path, tmp_path: Path, embedder: Embedder, damaged: str) -> None:
+def test_a_corrupted_file_is_refused_with_how_to_rebuild(
+    corpus: Path, tmp_path: Path, embedder: Embedder, damaged: str
+) -> None:
     root = tmp_path / "index"
     build(corpus, root, embedder)
     flip_byte(root / "current" / damaged)
@@ -313,6 +369,7 @@ def test_an_index_from_another_model_is_refused(corpus: Path, tmp_path: Path, em
 
 # ---- the real sample corpus ----------------------------------------------------------------
 
+
 def visible_markdown(folder: Path, *, older_than: float) -> set[str]:
     """.md files a build must account for, not touched since `older_than` (others edit corpus/ meanwhile).
 
@@ -324,7 +381,9 @@ def visible_markdown(folder: Path, *, older_than: float) -> set[str]:
     found = set()
     for path in folder.rglob("*"):
         rel = path.relative_to(folder)
-        if not (path.is_file() and path.name.lower().endswith(".md")) or any(part.startswith(".") for part in rel.parts):
+        if not (path.is_file() and path.name.lower().endswith(".md")) or any(
+            part.startswith(".") for part in rel.parts
+        ):
             continue
         if any(fnmatch.fnmatchcase(rel.as_posix(), p) or fnmatch.fnmatchcase(path.name, p) for p in patterns):
             continue
@@ -334,7 +393,9 @@ def visible_markdown(folder: Path, *, older_than: float) -> set[str]:
 
 
 @pytest.mark.slow
-def test_every_corpus_file_is_indexed_or_reported(corpus_index: Path, corpus_summary: BuildSummary, embedder: Embedder) -> None:
+def test_every_corpus_file_is_indexed_or_reported(
+    corpus_index: Path, corpus_summary: BuildSummary, embedder: Embedder
+) -> None:
     snapshot = load(corpus_index, embedder)
     assert snapshot.manifest.build_id == corpus_summary.build_id
     built = snapshot.manifest.built_at.timestamp() - corpus_summary.seconds - 1
@@ -356,11 +417,15 @@ def test_rerunning_on_the_unchanged_corpus_embeds_nothing(corpus_summary: BuildS
 
 
 @pytest.mark.slow
-def test_the_corpus_index_searches_like_brute_force(corpus_index: Path, corpus_summary: BuildSummary, embedder: Embedder) -> None:
+def test_the_corpus_index_searches_like_brute_force(
+    corpus_index: Path, corpus_summary: BuildSummary, embedder: Embedder
+) -> None:
     snapshot = load(corpus_index, embedder)
     stored = snapshot.vectors.reconstruct_n(0, snapshot.vectors.ntotal)
     np.testing.assert_allclose(np.linalg.norm(stored, axis=1), 1.0, atol=1e-4)
-    queries = embedder.embed(["SOC 2 report for a bank", "how long does implementation take", "ROI of automating reconciliations"])
+    queries = embedder.embed(
+        ["SOC 2 report for a bank", "how long does implementation take", "ROI of automating reconciliations"]
+    )
     scores, rows = snapshot.vectors.search(queries, 10)
     brute = queries @ stored.T
     for q in range(len(queries)):

@@ -62,7 +62,10 @@ def test_filters_use_the_vocabulary_and_all_must_hold(catalog: Catalog) -> None:
     assert internal and all(item.internal for item in internal)
 
 
-@pytest.mark.parametrize(("filters", "field"), [({"stage": "onboarding"}, "stage"), ({"role": "astronaut"}, "role"), ({"type": "poem"}, "type")])
+@pytest.mark.parametrize(
+    ("filters", "field"),
+    [({"stage": "onboarding"}, "stage"), ({"role": "astronaut"}, "role"), ({"type": "poem"}, "type")],
+)
 def test_an_unknown_filter_value_names_the_field(catalog: Catalog, filters: dict, field: str) -> None:
     with pytest.raises(InvalidRequestError) as caught:
         catalog.items(ContentQuery(**filters), viewer="seller")

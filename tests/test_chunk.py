@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import pytest
 
@@ -55,9 +55,12 @@ def assert_covers_with_overlap(text: str, pieces: Sequence[str]) -> None:
 
 # ---- unit: a fake token counter ----------------------------------------------------------
 
+
 def test_short_text_is_one_piece() -> None:
     text = "  A short section\nwith two lines.  "
-    assert chunk_section(text, token_counts=four_chars_a_token, budget=Budget(tokens=100, overlap=10)) == ["A short section\nwith two lines."]
+    assert chunk_section(text, token_counts=four_chars_a_token, budget=Budget(tokens=100, overlap=10)) == [
+        "A short section\nwith two lines."
+    ]
 
 
 @pytest.mark.parametrize("text", ["", "   \n\t "])
@@ -115,6 +118,7 @@ def test_a_word_longer_than_a_whole_piece_is_cut_not_overflowed() -> None:
 
 # ---- the real model's tokenizer ----------------------------------------------------------
 
+
 def section_of(n_words: int) -> str:
     words = numbered_words(n_words)
     lines = [" ".join(words[i : i + 12]) + ("." if i % 36 else ",") for i in range(0, n_words, 12)]
@@ -124,7 +128,9 @@ def section_of(n_words: int) -> str:
 def embedded_texts(tmp_path: Path, embedder: Embedder, body: str) -> tuple[str, list[str]]:
     """What a build embeds for a one-section file, and the prefix it puts before each piece."""
     (tmp_path / "long.md").write_text(f"---\ntitle: Chunk test\n---\n# Long section\n\n{body}\n", encoding="utf-8")
-    texts = piece_texts([tmp_path], options=BuildOptions(index=tmp_path / "index"), embedder=embedder, vocabulary=Vocabulary())
+    texts = piece_texts(
+        [tmp_path], options=BuildOptions(index=tmp_path / "index"), embedder=embedder, vocabulary=Vocabulary()
+    )
     return "Chunk test\nLong section\n", texts
 
 
@@ -136,7 +142,7 @@ def test_every_embedded_piece_of_a_3000_word_section_fits_the_model(tmp_path: Pa
     counts = embedder.token_counts(texts)
     assert max(counts) <= embedder.max_tokens - 2
     assert all(c > (embedder.max_tokens - 2) // 2 for c in counts[:-1])  # windows are filled, not tiny
-    pieces = [t[len(prefix):] for t in texts]
+    pieces = [t[len(prefix) :] for t in texts]
     assert_covers_with_overlap(body, pieces)
     covered = {w for p in pieces for w in p.replace(",", " ").replace(".", " ").split()}
     assert covered == set(numbered_words(3000))
@@ -159,4 +165,4 @@ def test_text_without_spaces_is_cut_to_fit_the_model(tmp_path: Path, embedder: E
     body = f"The export looks like this:\n{blob}\nand nothing else."
     prefix, texts = embedded_texts(tmp_path, embedder, body)
     assert max(embedder.token_counts(texts)) <= embedder.max_tokens - 2
-    assert_covers_with_overlap(body, [t[len(prefix):] for t in texts])
+    assert_covers_with_overlap(body, [t[len(prefix) :] for t in texts])

@@ -6,7 +6,9 @@ from recommender.cli.helpdoc import DOC, render
 
 
 def test_the_cli_reference_is_current() -> None:
-    assert DOC.read_text(encoding="utf-8") == render(), "docs/cli.md is out of date: run python -m recommender.cli.helpdoc"
+    assert DOC.read_text(encoding="utf-8") == render(), (
+        "docs/cli.md is out of date: run python -m recommender.cli.helpdoc"
+    )
 
 
 def test_the_reference_covers_every_command() -> None:

@@ -36,7 +36,15 @@ def recommender(*args: str | Path, cwd: Path, env: dict[str, str] | None = None)
     """Run the installed console script with a clean RECOMMENDER_* environment and a wide terminal."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith("RECOMMENDER_")}
     environ.update({"COLUMNS": "1000", **(env or {})})
-    return subprocess.run([str(RECOMMENDER), *map(str, args)], cwd=cwd, env=environ, capture_output=True, text=True, timeout=600, check=False)
+    return subprocess.run(
+        [str(RECOMMENDER), *map(str, args)],
+        cwd=cwd,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
 
 
 @pytest.fixture
@@ -59,17 +67,26 @@ def test_json_summary_is_the_only_thing_on_stdout(tmp_path: Path) -> None:
     assert "Traceback" not in first.stderr
     manifest = load_index(index, model_id=None).manifest
     assert manifest.build_id == summary["build_id"]
-    assert (manifest.encoder.runtime, manifest.encoder.precision, manifest.encoder.folder) == ("onnx", "fp32", "encoder")
-    assert (index / "cache" / "encoders" / manifest.encoder.fingerprint / "model.onnx").is_file()  # exported once, kept for the next build
+    assert (manifest.encoder.runtime, manifest.encoder.precision, manifest.encoder.folder) == (
+        "onnx",
+        "fp32",
+        "encoder",
+    )
+    assert (
+        index / "cache" / "encoders" / manifest.encoder.fingerprint / "model.onnx"
+    ).is_file()  # exported once, kept for the next build
 
 
 def test_bad_files_are_reported_on_stderr_and_the_rest_indexed(tmp_path: Path, shared: dict[str, str]) -> None:
-    corpus = write_corpus(tmp_path / "corpus", {
-        **GOOD,
-        "legacy/latin1.md": "# Caf\xe9 notes\n\nold export\n".encode("latin-1"),
-        "legacy/empty.md": b"",
-        "legacy/stage.md": "---\nstages: [someday]\n---\n# Stage\n\nText.\n",
-    })
+    corpus = write_corpus(
+        tmp_path / "corpus",
+        {
+            **GOOD,
+            "legacy/latin1.md": "# Caf\xe9 notes\n\nold export\n".encode("latin-1"),
+            "legacy/empty.md": b"",
+            "legacy/stage.md": "---\nstages: [someday]\n---\n# Stage\n\nText.\n",
+        },
+    )
     result = recommender("index", corpus, "--index", tmp_path / "index", cwd=tmp_path, env=shared)
     assert result.returncode == 0, result.stderr
     assert result.stdout == ""
@@ -81,7 +98,11 @@ def test_bad_files_are_reported_on_stderr_and_the_rest_indexed(tmp_path: Path, s
     assert "Indexed 4 documents" in result.stderr and "2 skipped" in result.stderr
     assert "Traceback" not in result.stderr
     assert sorted(d.rel_path for d in load_index(tmp_path / "index", model_id=None).documents) == [
-        "case-studies/acme.md", "faq/pricing.md", "internal/notes.md", "legacy/stage.md"]
+        "case-studies/acme.md",
+        "faq/pricing.md",
+        "internal/notes.md",
+        "legacy/stage.md",
+    ]
 
 
 def test_strict_exits_non_zero_and_publishes_nothing(tmp_path: Path, shared: dict[str, str]) -> None:

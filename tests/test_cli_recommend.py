@@ -19,14 +19,38 @@ def run(*args: str, index: Path | None = None) -> subprocess.CompletedProcess[st
 
 @pytest.mark.slow
 def test_json_output_is_the_recommendation_and_nothing_else(corpus_index: Path) -> None:
-    result = run("recommend", "--problem", "month-end close takes twelve days", "--problem", "we must run payroll in 14 countries",
-                 "--stage", "awareness", "--role", "cfo", "--max-items", "3", "--json", index=corpus_index)
+    result = run(
+        "recommend",
+        "--problem",
+        "month-end close takes twelve days",
+        "--problem",
+        "we must run payroll in 14 countries",
+        "--stage",
+        "awareness",
+        "--role",
+        "cfo",
+        "--max-items",
+        "3",
+        "--json",
+        index=corpus_index,
+    )
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
     assert set(answer) == {"items", "gaps", "trimmed", "recognised", "index"}
     assert 1 <= len(answer["items"]) <= 3
     item = answer["items"][0]
-    assert {"id", "title", "type", "url", "source_path", "section", "reading_minutes", "score", "problems", "reasons"} <= set(item)
+    assert {
+        "id",
+        "title",
+        "type",
+        "url",
+        "source_path",
+        "section",
+        "reading_minutes",
+        "score",
+        "problems",
+        "reasons",
+    } <= set(item)
     assert {"kind", "text", "evidence"} <= set(item["reasons"][0])
     assert answer["recognised"]["stage"] == "problem-identification"
     assert [gap["problem"] for gap in answer["gaps"]] == ["we must run payroll in 14 countries"]
@@ -48,11 +72,14 @@ def test_an_unknown_stage_is_a_clear_error(corpus_index: Path) -> None:
     assert "Traceback" not in result.stderr and result.stdout == ""
 
 
-@pytest.mark.parametrize(("args", "words"), [
-    (["recommend", "--problem", ""], "problem 1 is empty"),
-    (["recommend", "--problem", "x" * 10_000], "10000 characters long"),
-    (["recommend", "--problem", "a", "--max-items", "50"], "max_items"),
-])
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["recommend", "--problem", ""], "problem 1 is empty"),
+        (["recommend", "--problem", "x" * 10_000], "10000 characters long"),
+        (["recommend", "--problem", "a", "--max-items", "50"], "max_items"),
+    ],
+)
 def test_bad_input_fails_fast_with_a_message(args: list[str], words: str, tmp_path: Path) -> None:
     result = run(*args, index=tmp_path)
     assert result.returncode == 1

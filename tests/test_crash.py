@@ -12,8 +12,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pytest
@@ -32,8 +32,16 @@ BASE = {
     "pricing.md": "---\nid: faq-pricing\naudience: buyer\n---\n# Pricing FAQ\n\nPricing is per legal entity.\n",
     "notes.md": "# Win notes\n\nBuyers liked the audit trail.\n",
 }
-TOPICS = ["bank reconciliations", "intercompany eliminations", "flux analysis", "journal entry review", "audit evidence",
-          "close calendars", "accrual estimates", "variance thresholds"]
+TOPICS = [
+    "bank reconciliations",
+    "intercompany eliminations",
+    "flux analysis",
+    "journal entry review",
+    "audit evidence",
+    "close calendars",
+    "accrual estimates",
+    "variance thresholds",
+]
 
 
 def corpus_version(folder: Path, version: int) -> dict[str, str]:
@@ -46,7 +54,9 @@ def corpus_version(folder: Path, version: int) -> dict[str, str]:
             topic = TOPICS[n % len(TOPICS)]
             sentence = f"In revision {version}, step {n} of the playbook covers {topic} for entity {n * 7 + version}. "
             sections.append(f"## Step {n}: {topic}\n\n" + sentence * 6 + "\n")
-        docs["guide.md"] = f"---\nid: guide\ntitle: Close playbook v{version}\n---\n# Close playbook\n\n" + "\n".join(sections)
+        docs["guide.md"] = f"---\nid: guide\ntitle: Close playbook v{version}\n---\n# Close playbook\n\n" + "\n".join(
+            sections
+        )
     for rel, text in docs.items():
         (folder / rel).parent.mkdir(parents=True, exist_ok=True)
         (folder / rel).write_text(text, encoding="utf-8")
@@ -58,8 +68,12 @@ def start_index(corpus: Path, root: Path, log: Path) -> subprocess.Popen[bytes]:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("RECOMMENDER_")}
     environ.update({"RECOMMENDER_BATCH_SIZE": "1", "COLUMNS": "1000"})  # batch size 1: a long, killable embedding phase
     with log.open("wb") as stderr:
-        return subprocess.Popen([str(RECOMMENDER), "index", str(corpus), "--index", str(root), "--json"],
-                                env=environ, stdout=subprocess.DEVNULL, stderr=stderr)
+        return subprocess.Popen(
+            [str(RECOMMENDER), "index", str(corpus), "--index", str(root), "--json"],
+            env=environ,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
 
 
 # ---- when to kill --------------------------------------------------------------------------
@@ -80,6 +94,7 @@ def after(seconds: float) -> Trigger:
     def trigger(proc: subprocess.Popen[bytes], root: Path) -> str:
         started = time.monotonic()
         return wait_until(proc, lambda: time.monotonic() - started >= seconds, f"after {seconds}s")
+
     return trigger
 
 
@@ -97,11 +112,14 @@ def while_writing(proc: subprocess.Popen[bytes], root: Path) -> str:
 
 # ---- what must hold after each kill --------------------------------------------------------
 
+
 def assert_search_matches_brute_force(snapshot: IndexSnapshot, embedder: Embedder) -> np.ndarray:
     """FAISS search over the loaded build returns what a brute-force numpy search over its vectors does."""
     assert len(snapshot.pieces) == snapshot.vectors.ntotal == snapshot.keyword.size == snapshot.manifest.counts.pieces
     stored = snapshot.vectors.reconstruct_n(0, snapshot.vectors.ntotal)
-    queries = np.vstack([embedder.embed(["how long does the close take", "intercompany eliminations for entity 12"]), stored[-1:]])
+    queries = np.vstack(
+        [embedder.embed(["how long does the close take", "intercompany eliminations for entity 12"]), stored[-1:]]
+    )
     k = min(8, len(stored))
     scores, rows = snapshot.vectors.search(queries, k)
     brute = queries @ stored.T
@@ -125,7 +143,9 @@ def assert_rows_are_their_pieces(snapshot: IndexSnapshot, stored: np.ndarray, em
 
 def assert_complete_and_consistent(snapshot: IndexSnapshot, embedder: Embedder, *, verified: set[str]) -> None:
     stored = assert_search_matches_brute_force(snapshot, embedder)
-    if snapshot.manifest.build_id not in verified:  # re-embedding is the slow part; a build's files cannot change unseen (checksums)
+    if (
+        snapshot.manifest.build_id not in verified
+    ):  # re-embedding is the slow part; a build's files cannot change unseen (checksums)
         assert_rows_are_their_pieces(snapshot, stored, embedder)
         verified.add(snapshot.manifest.build_id)
 
@@ -157,7 +177,9 @@ def test_a_killed_rebuild_never_leaves_a_broken_index(tmp_path: Path, embedder: 
 
         snapshot = load_index(root, model_id=embedder.model_id)
         if snapshot.manifest.build_id != published.manifest.build_id:
-            assert snapshot.manifest.sources == [str(corpus.resolve())], "a build other than the previous or the new one is published"
+            assert snapshot.manifest.sources == [str(corpus.resolve())], (
+                "a build other than the previous or the new one is published"
+            )
             assert {d.rel_path for d in snapshot.documents} == set(docs)
         else:
             assert [d.rel_path for d in snapshot.documents] == [d.rel_path for d in published.documents]
@@ -165,7 +187,9 @@ def test_a_killed_rebuild_never_leaves_a_broken_index(tmp_path: Path, embedder: 
         assert_complete_and_consistent(snapshot, embedder, verified=verified)
         published = snapshot
 
-    assert ("while embedding", -signal.SIGKILL) in outcomes, outcomes  # at least one death mid-build, not only at start-up
+    assert ("while embedding", -signal.SIGKILL) in outcomes, (
+        outcomes
+    )  # at least one death mid-build, not only at start-up
 
     final_corpus = tmp_path / "final"
     docs = corpus_version(final_corpus, 99)

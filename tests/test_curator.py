@@ -5,24 +5,23 @@ drops only near-duplicates, and lets problems take turns."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from indexer.build import BuildOptions, build_index
 from indexer.store import IndexSnapshot, load_index
+from indexer.vectors import all_vectors
 from indexer.vocabulary import Vocabulary
 from recommender.candidates import Candidate, Fit, Match
 from recommender.curator import Limits, curate
 from recommender.duplicates import Duplicates, document_vectors, near_duplicate_pairs
-from indexer.vectors import all_vectors
 from tests.fakes import BagOfWordsEmbedder
 
 DOCS = {
     "new.md": "---\nid: story-new\nupdated: 2026-05-01\n---\n# Harbor story\n\nHarbor Point cut its close from twelve to six days with automated reconciliations and checklists.",
     "old.md": "---\nid: story-old\nupdated: 2024-01-10\n---\n# Harbor story\n\nHarbor Point cut its close from twelve to six days with automated reconciliations and checklists.",
-    "long.md": "---\nid: long-paper\n---\n# Long paper\n\n" + " ".join(["Intercompany netting and eliminations explained in depth."] * 400),
+    "long.md": "---\nid: long-paper\n---\n# Long paper\n\n"
+    + " ".join(["Intercompany netting and eliminations explained in depth."] * 400),
     "short-a.md": "---\nid: short-a\n---\n# Security\n\nSOC 2 Type II report, encryption at rest and single sign-on.",
     "short-b.md": "---\nid: short-b\n---\n# Pricing\n\nEditions, entity counts and named users decide the price.",
     "short-c.md": "---\nid: short-c\n---\n# Training\n\nAccountants learn the matching screens in two half-day sessions.",
@@ -43,10 +42,22 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> IndexSnapshot:
 def _curate(snapshot: IndexSnapshot, candidates: list[Candidate], limits: Limits):  # type: ignore[no-untyped-def]
     matrix = all_vectors(snapshot.vectors)
     vectors = document_vectors(snapshot, matrix)
-    return curate(candidates, snapshot=snapshot, duplicates=Duplicates(near_duplicate_pairs(snapshot, matrix, vectors)), limits=limits)
+    return curate(
+        candidates,
+        snapshot=snapshot,
+        duplicates=Duplicates(near_duplicate_pairs(snapshot, matrix, vectors)),
+        limits=limits,
+    )
 
 
-def _candidate(snapshot: IndexSnapshot, doc_id: str, scores: dict[int, float], *, multiplier: float = 1.0, roles: tuple[str, ...] = ()) -> Candidate:
+def _candidate(
+    snapshot: IndexSnapshot,
+    doc_id: str,
+    scores: dict[int, float],
+    *,
+    multiplier: float = 1.0,
+    roles: tuple[str, ...] = (),
+) -> Candidate:
     doc = snapshot.document_index(doc_id)
     assert doc is not None
     piece = int(np.flatnonzero(snapshot.piece_doc == doc)[0])
@@ -85,7 +96,9 @@ def test_max_items_is_respected_and_the_next_best_is_listed(tiny: IndexSnapshot)
 
 def test_every_answer_is_kept_until_a_limit_binds(tiny: IndexSnapshot) -> None:
     """A set is short because nothing more answers, never because a counter stopped early."""
-    candidates = [_candidate(tiny, doc, {0: score}) for doc, score in (("short-a", 1.0), ("short-b", 0.2), ("short-c", 0.1))]
+    candidates = [
+        _candidate(tiny, doc, {0: score}) for doc, score in (("short-a", 1.0), ("short-b", 0.2), ("short-c", 0.1))
+    ]
     result = _curate(tiny, candidates, Limits(5, None))
     assert _ids(tiny, [p.candidate.doc for p in result.picks]) == ["short-a", "short-b", "short-c"]
     assert result.trimmed == ()

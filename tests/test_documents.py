@@ -33,6 +33,7 @@ def skipped(issues: list[FileIssue]) -> FileIssue:
 
 # ---- discover ------------------------------------------------------------------------------
 
+
 def test_discover_finds_markdown_recursively_in_a_stable_order(tmp_path: Path) -> None:
     for rel in ["b.md", "a/z.md", "a/c.MD", "notes.txt", ".hidden.md", ".git/x.md", "a/.drafts/y.md"]:
         write(tmp_path / rel, "# x\ntext\n")
@@ -64,6 +65,7 @@ def test_discover_reports_a_missing_path_and_keeps_the_others(tmp_path: Path) ->
 
 # ---- read_document: good input -------------------------------------------------------------
 
+
 def test_a_good_file_becomes_a_document(tmp_path: Path) -> None:
     source = "---\ntitle: Close guide\n---\n# Close guide\n\nintro words here\n\n## Steps\n\n- one\n- two\n\n## Empty\n"
     path = write(tmp_path / "guides" / "close.md", source)
@@ -89,6 +91,7 @@ def test_a_byte_order_mark_is_not_content(tmp_path: Path) -> None:
 
 
 # ---- read_document: bad input --------------------------------------------------------------
+
 
 def test_non_utf8_file_is_skipped_with_its_line(tmp_path: Path) -> None:
     data = "# Café\n\nline two\nline three has ".encode() + "déjà vu".encode("latin-1") + b"\n"
@@ -123,7 +126,7 @@ def test_empty_or_whitespace_only_file_is_skipped(tmp_path: Path, data: bytes) -
     assert document is None
     issue = skipped(issues)
     assert issue.what in ("empty file", "file has no text to index")
-    assert "add content or remove the file" == issue.fix
+    assert issue.fix == "add content or remove the file"
 
 
 def test_front_matter_only_file_has_no_text_to_index(tmp_path: Path) -> None:

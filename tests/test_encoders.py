@@ -19,23 +19,39 @@ from indexer.store import load_index
 from indexer.vocabulary import Vocabulary
 from recommender.service import Recommender, parse_request
 
-REQUEST = {"problems": ["month-end close takes twelve days", "auditors want evidence for every reconciliation"], "stage": "evaluation", "roles": ["cfo"]}
+REQUEST = {
+    "problems": ["month-end close takes twelve days", "auditors want evidence for every reconciliation"],
+    "stage": "evaluation",
+    "roles": ["cfo"],
+}
 
 
 def tiny_corpus(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "close.md").write_text("---\nid: close-guide\naudience: buyer\n---\n# A faster close\n\nClose the books in three days.\n", encoding="utf-8")
+    (folder / "close.md").write_text(
+        "---\nid: close-guide\naudience: buyer\n---\n# A faster close\n\nClose the books in three days.\n",
+        encoding="utf-8",
+    )
     return folder
 
 
 def test_an_onnx_build_carries_its_encoder_under_the_checksums(corpus_index: Path, embedder: Embedder) -> None:
     snapshot = load_index(corpus_index, model_id=None)
     encoder = snapshot.manifest.encoder
-    assert (encoder.runtime, encoder.precision, encoder.fingerprint, encoder.folder) == ("onnx", "fp32", embedder.encoder_fingerprint, "encoder")
-    assert {"encoder/model.onnx", "encoder/model.onnx.data", "encoder/tokenizer.json", "encoder/encoder.json"} <= set(snapshot.manifest.files)
+    assert (encoder.runtime, encoder.precision, encoder.fingerprint, encoder.folder) == (
+        "onnx",
+        "fp32",
+        embedder.encoder_fingerprint,
+        "encoder",
+    )
+    assert {"encoder/model.onnx", "encoder/model.onnx.data", "encoder/tokenizer.json", "encoder/encoder.json"} <= set(
+        snapshot.manifest.files
+    )
 
 
-def test_the_index_answers_with_its_own_encoder_and_gives_the_same_answer(corpus_index: Path, embedder: Embedder) -> None:
+def test_the_index_answers_with_its_own_encoder_and_gives_the_same_answer(
+    corpus_index: Path, embedder: Embedder
+) -> None:
     own = Recommender.open(Settings(index=corpus_index))
     used = own.retriever.embedder
     assert isinstance(used, OnnxEmbedder) and used.folder == own.snapshot.path / "encoder"
@@ -45,11 +61,18 @@ def test_the_index_answers_with_its_own_encoder_and_gives_the_same_answer(corpus
     assert own.recommend(request) == given.recommend(request)
 
 
-@pytest.mark.parametrize(("configured", "wanted"), [({"runtime": "torch"}, "torch fp32"), ({"precision": "int8"}, "onnx int8")])
-def test_a_configured_encoder_that_differs_is_refused_with_what_to_do(corpus_index: Path, configured: dict[str, str], wanted: str) -> None:
+@pytest.mark.parametrize(
+    ("configured", "wanted"), [({"runtime": "torch"}, "torch fp32"), ({"precision": "int8"}, "onnx int8")]
+)
+def test_a_configured_encoder_that_differs_is_refused_with_what_to_do(
+    corpus_index: Path, configured: dict[str, str], wanted: str
+) -> None:
     with pytest.raises(ModelMismatchError) as raised:
         Recommender.open(Settings(index=corpus_index, **configured))
-    assert "was built with the onnx fp32 encoder " in raised.value.message and f"the configured encoder is {wanted}" in raised.value.message
+    assert (
+        "was built with the onnx fp32 encoder " in raised.value.message
+        and f"the configured encoder is {wanted}" in raised.value.message
+    )
     assert "recommender index PATH --index" in raised.value.hint
     assert "RECOMMENDER_RUNTIME=onnx RECOMMENDER_PRECISION=fp32" in raised.value.hint
 
@@ -72,17 +95,28 @@ def test_a_damaged_encoder_in_the_build_is_refused(corpus_index: Path, tmp_path:
 
 def test_the_same_encoder_is_kept_across_builds(tmp_path: Path, embedder: Embedder) -> None:
     root = tmp_path / "index"
-    build_index([tiny_corpus(tmp_path / "c")], options=BuildOptions(index=root), embedder=embedder, vocabulary=Vocabulary())
+    build_index(
+        [tiny_corpus(tmp_path / "c")], options=BuildOptions(index=root), embedder=embedder, vocabulary=Vocabulary()
+    )
     first, loaded = open_index(Settings(index=root))
-    (tmp_path / "c" / "more.md").write_text("---\nid: more\naudience: buyer\n---\n# More\n\nMore text.\n", encoding="utf-8")
+    (tmp_path / "c" / "more.md").write_text(
+        "---\nid: more\naudience: buyer\n---\n# More\n\nMore text.\n", encoding="utf-8"
+    )
     build_index([tmp_path / "c"], options=BuildOptions(index=root), embedder=embedder, vocabulary=Vocabulary())
     second, kept = open_index(Settings(index=root), reuse=loaded)
     assert second.manifest.build_id != first.manifest.build_id and kept is loaded
 
 
-def test_a_torch_build_answers_on_torch_and_refuses_onnx(tmp_path: Path, torch_embedder: SentenceTransformerEmbedder) -> None:
+def test_a_torch_build_answers_on_torch_and_refuses_onnx(
+    tmp_path: Path, torch_embedder: SentenceTransformerEmbedder
+) -> None:
     root = tmp_path / "index"
-    build_index([tiny_corpus(tmp_path / "c")], options=BuildOptions(index=root), embedder=torch_embedder, vocabulary=Vocabulary())
+    build_index(
+        [tiny_corpus(tmp_path / "c")],
+        options=BuildOptions(index=root),
+        embedder=torch_embedder,
+        vocabulary=Vocabulary(),
+    )
     snapshot = load_index(root, model_id=None)
     assert (snapshot.manifest.encoder.runtime, snapshot.manifest.encoder.folder) == ("torch", None)
     assert not (snapshot.path / "encoder").exists()

@@ -17,18 +17,51 @@ from indexer.errors import RecommenderError
 from indexer.keyword import KeywordConfig
 from indexer.parse import parse_markdown
 from recommender.cli import app
-from recommender.evaluation import BeirDocument, EvalReport, evaluate, file_name, prepare_index, read_collection, score, to_markdown
+from recommender.evaluation import (
+    BeirDocument,
+    EvalReport,
+    evaluate,
+    file_name,
+    prepare_index,
+    read_collection,
+    score,
+    to_markdown,
+)
 
 from .conftest import EVALDATA
 
 ODD_ID = "doc/6 ü*"
 CORPUS = [
-    {"_id": "d1", "title": "Photosynthesis in plants", "text": "Chlorophyll in leaves absorbs sunlight and converts carbon dioxide and water into glucose and oxygen."},
-    {"_id": "d2", "title": "Volcanic eruptions", "text": "Magma rises through the crust and erupts as lava, ash and volcanic gases."},
-    {"_id": "d3", "title": "Sourdough baking", "text": "Wild yeast and lactobacilli ferment the dough, which gives sourdough bread its tangy flavour and open crumb."},
-    {"_id": "d4", "title": "Bread flour", "text": "High-protein flour develops gluten; the dough is kneaded and baked in a hot oven."},
-    {"_id": "d5", "title": "Bicycle maintenance", "text": "Clean the chain, lubricate it with oil and adjust the derailleur so the gears shift smoothly."},
-    {"_id": ODD_ID, "title": "Tea & <coffee>", "text": "*Caffeine* [notes]: 1. brewing time and water temperature change how bitter tea tastes."},
+    {
+        "_id": "d1",
+        "title": "Photosynthesis in plants",
+        "text": "Chlorophyll in leaves absorbs sunlight and converts carbon dioxide and water into glucose and oxygen.",
+    },
+    {
+        "_id": "d2",
+        "title": "Volcanic eruptions",
+        "text": "Magma rises through the crust and erupts as lava, ash and volcanic gases.",
+    },
+    {
+        "_id": "d3",
+        "title": "Sourdough baking",
+        "text": "Wild yeast and lactobacilli ferment the dough, which gives sourdough bread its tangy flavour and open crumb.",
+    },
+    {
+        "_id": "d4",
+        "title": "Bread flour",
+        "text": "High-protein flour develops gluten; the dough is kneaded and baked in a hot oven.",
+    },
+    {
+        "_id": "d5",
+        "title": "Bicycle maintenance",
+        "text": "Clean the chain, lubricate it with oil and adjust the derailleur so the gears shift smoothly.",
+    },
+    {
+        "_id": ODD_ID,
+        "title": "Tea & <coffee>",
+        "text": "*Caffeine* [notes]: 1. brewing time and water temperature change how bitter tea tastes.",
+    },
 ]
 QUERIES = {
     "q1": "how do plants turn sunlight into glucose",
@@ -37,7 +70,14 @@ QUERIES = {
     "q4": "lava from a volcano",  # judged only in the train split
     "q5": "does brewing time make tea bitter",
 }
-TEST_QRELS = [("q1", "d1", 1), ("q2", "d3", 2), ("q2", "d4", 0), ("q3", "d5", 1), ("q3", "not-in-corpus", 1), ("q5", ODD_ID, 1)]
+TEST_QRELS = [
+    ("q1", "d1", 1),
+    ("q2", "d3", 2),
+    ("q2", "d4", 0),
+    ("q3", "d5", 1),
+    ("q3", "not-in-corpus", 1),
+    ("q5", ODD_ID, 1),
+]
 
 # Every query's relevant document is the obvious first hit for each method, so by hand:
 #   q1, q2, q5: nDCG@10 = Recall@100 = MRR@10 = 1 (d4 in q2 has grade 0: not relevant)
@@ -50,8 +90,12 @@ EXPECTED_MRR = 1.0
 def write_collection(folder: Path) -> Path:
     (folder / "qrels").mkdir(parents=True)
     (folder / "corpus.jsonl").write_text("".join(json.dumps(d) + "\n" for d in CORPUS), encoding="utf-8")
-    (folder / "queries.jsonl").write_text("".join(json.dumps({"_id": q, "text": t}) + "\n" for q, t in QUERIES.items()), encoding="utf-8")
-    (folder / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\n" + "".join(f"{q}\t{d}\t{g}\n" for q, d, g in TEST_QRELS), encoding="utf-8")
+    (folder / "queries.jsonl").write_text(
+        "".join(json.dumps({"_id": q, "text": t}) + "\n" for q, t in QUERIES.items()), encoding="utf-8"
+    )
+    (folder / "qrels" / "test.tsv").write_text(
+        "query-id\tcorpus-id\tscore\n" + "".join(f"{q}\t{d}\t{g}\n" for q, d, g in TEST_QRELS), encoding="utf-8"
+    )
     (folder / "qrels" / "train.tsv").write_text("query-id\tcorpus-id\tscore\nq4\td2\t1\n", encoding="utf-8")
     return folder
 
@@ -97,10 +141,17 @@ def test_a_second_run_reuses_the_cached_index(report: EvalReport, tiny: Path, ca
 
 
 @pytest.mark.slow
-def test_an_option_change_rebuilds_without_embedding_again(report: EvalReport, tiny: Path, cache: Path, tmp_path: Path, embedder) -> None:
+def test_an_option_change_rebuilds_without_embedding_again(
+    report: EvalReport, tiny: Path, cache: Path, tmp_path: Path, embedder
+) -> None:
     copy = tmp_path / "cache"
     shutil.copytree(cache, copy, symlinks=True)
-    prepared = prepare_index(read_collection(tiny), cache=copy, embedder=embedder, build=BuildOptions(index=Path(), keyword=KeywordConfig(k1=1.2)))
+    prepared = prepare_index(
+        read_collection(tiny),
+        cache=copy,
+        embedder=embedder,
+        build=BuildOptions(index=Path(), keyword=KeywordConfig(k1=1.2)),
+    )
     assert not prepared.reused and prepared.embedded == 0
 
 
@@ -151,8 +202,12 @@ def test_file_names_are_safe_for_any_id() -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(title=st.text(st.characters(min_codepoint=32, max_codepoint=0x17F, exclude_categories=("Cc", "Cs"))),
-       text=st.text(st.characters(min_codepoint=32, max_codepoint=0x17F, exclude_categories=("Cc", "Cs")), min_size=1).filter(str.strip))
+@given(
+    title=st.text(st.characters(min_codepoint=32, max_codepoint=0x17F, exclude_categories=("Cc", "Cs"))),
+    text=st.text(
+        st.characters(min_codepoint=32, max_codepoint=0x17F, exclude_categories=("Cc", "Cs")), min_size=1
+    ).filter(str.strip),
+)
 def test_markdown_is_read_back_as_written(title: str, text: str) -> None:
     parsed = parse_markdown(to_markdown(BeirDocument("x-1", title, text)))
     assert parsed.front_matter == {"id": "x-1"}
@@ -162,7 +217,9 @@ def test_markdown_is_read_back_as_written(title: str, text: str) -> None:
 
 @pytest.mark.slow
 def test_cli_json_prints_only_json_shaped_by_method(report: EvalReport, tiny: Path, cache: Path) -> None:
-    result = CliRunner().invoke(app, ["eval", "--dataset", str(tiny), "--cache", str(cache), "--method", "keyword", "--json"])
+    result = CliRunner().invoke(
+        app, ["eval", "--dataset", str(tiny), "--cache", str(cache), "--method", "keyword", "--json"]
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert set(data) == {"keyword", "run"}

@@ -14,7 +14,9 @@ from indexer.parse import parse_markdown
 from indexer.vocabulary import Vocabulary, load_vocabulary
 
 
-def meta_of(source: str, *, rel_path: str = "guides/close-checklist.md", vocabulary: Vocabulary | None = None) -> tuple[ContentMeta, list[FileIssue]]:
+def meta_of(
+    source: str, *, rel_path: str = "guides/close-checklist.md", vocabulary: Vocabulary | None = None
+) -> tuple[ContentMeta, list[FileIssue]]:
     doc = parse_markdown(source, path=rel_path)
     return build_metadata(doc, rel_path=rel_path, source=source, vocabulary=vocabulary or Vocabulary())
 
@@ -25,6 +27,7 @@ def only_issue(issues: list[FileIssue]) -> FileIssue:
 
 
 # ---- fallbacks -----------------------------------------------------------------------------
+
 
 def test_no_front_matter_falls_back_to_path_heading_and_paragraph() -> None:
     meta, issues = meta_of("# Month-end close checklist\n\nTwelve steps that close the books.\n\nMore text.\n")
@@ -54,9 +57,17 @@ def test_long_first_paragraph_is_clipped_at_a_word() -> None:
 
 
 def test_given_fields_win_over_fallbacks() -> None:
-    meta, issues = meta_of("---\nid: cs-acme\ntitle: Acme closes in 3 days\nsummary: How Acme did it.\naudience: Buyer\n---\n# Heading\n\nFirst paragraph.\n")
+    meta, issues = meta_of(
+        "---\nid: cs-acme\ntitle: Acme closes in 3 days\nsummary: How Acme did it.\naudience: Buyer\n---\n# Heading\n\nFirst paragraph.\n"
+    )
     assert issues == []
-    assert (meta.id, meta.title, meta.summary, meta.audience, meta.audience_given) == ("cs-acme", "Acme closes in 3 days", "How Acme did it.", "buyer", True)
+    assert (meta.id, meta.title, meta.summary, meta.audience, meta.audience_given) == (
+        "cs-acme",
+        "Acme closes in 3 days",
+        "How Acme did it.",
+        "buyer",
+        True,
+    )
 
 
 def test_numbers_in_text_fields_become_text() -> None:
@@ -67,6 +78,7 @@ def test_numbers_in_text_fields_become_text() -> None:
 
 # ---- vocabularies and aliases --------------------------------------------------------------
 
+
 def test_aliases_map_to_canonical_values() -> None:
     meta, issues = meta_of(
         "---\n"
@@ -75,7 +87,8 @@ def test_aliases_map_to_canonical_values() -> None:
         "industries: banking, SaaS\n"
         "products: [Reconcile, Journal Entries]\n"
         "type: Case Study\n"
-        "---\n# T\nbody\n")
+        "---\n# T\nbody\n"
+    )
     assert issues == []
     assert meta.stages == ("problem-identification", "validation", "requirements-building")  # duplicates removed
     assert meta.roles == ("cfo", "it-security", "ap-ar-lead", "controller")
@@ -97,7 +110,10 @@ def test_unknown_stage_is_reported_at_its_line_and_the_known_ones_kept() -> None
 
 def test_unknown_role_and_industry_are_reported() -> None:
     meta, issues = meta_of("---\nroles: [wizard]\nindustries: [piracy, banking]\n---\nbody\n")
-    assert sorted((i.line, i.what) for i in issues) == [(2, "unknown role 'wizard' (ignored)"), (3, "unknown industry 'piracy' (ignored)")]
+    assert sorted((i.line, i.what) for i in issues) == [
+        (2, "unknown role 'wizard' (ignored)"),
+        (3, "unknown industry 'piracy' (ignored)"),
+    ]
     assert meta.roles == ()
     assert meta.industries == ("financial-services",)
 
@@ -119,6 +135,7 @@ def test_unknown_audience_is_treated_as_internal() -> None:
 
 
 # ---- invalid values ------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("value", ["2024-13-45", "next tuesday", "2024-02-30"])
 def test_invalid_date_is_reported_and_ignored(value: str) -> None:
@@ -155,12 +172,19 @@ def test_bad_id_falls_back_to_path() -> None:
 
 # ---- organisation vocabulary files ---------------------------------------------------------
 
+
 def test_vocabulary_file_extends_the_aliases(tmp_path: Path) -> None:
     path = tmp_path / "vocabulary.yaml"
-    path.write_text("stages: {pilot: validation, 'Business Review': consensus-creation}\n"
-                    "roles: {'Head of Books': controller}\nindustries: {crypto: banking}\n", encoding="utf-8")
+    path.write_text(
+        "stages: {pilot: validation, 'Business Review': consensus-creation}\n"
+        "roles: {'Head of Books': controller}\nindustries: {crypto: banking}\n",
+        encoding="utf-8",
+    )
     vocabulary = load_vocabulary(path)
-    meta, issues = meta_of("---\nstages: [pilot, business review, awareness]\nroles: [head of books]\nindustries: [Crypto]\n---\nbody\n", vocabulary=vocabulary)
+    meta, issues = meta_of(
+        "---\nstages: [pilot, business review, awareness]\nroles: [head of books]\nindustries: [Crypto]\n---\nbody\n",
+        vocabulary=vocabulary,
+    )
     assert issues == []
     assert meta.stages == ("validation", "consensus-creation", "problem-identification")
     assert meta.roles == ("controller",)
@@ -173,11 +197,14 @@ def test_no_vocabulary_file_means_the_defaults() -> None:
     assert load_vocabulary(None) == Vocabulary()
 
 
-@pytest.mark.parametrize(("content", "needle"), [
-    ("stages: {pilot: nowhere}\n", "unknown stage 'nowhere'"),
-    ("roles: [cfo, controller]\n", "'roles' must map aliases"),
-    ("stages: {pilot: [unclosed\n", "cannot read the vocabulary file"),
-])
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        ("stages: {pilot: nowhere}\n", "unknown stage 'nowhere'"),
+        ("roles: [cfo, controller]\n", "'roles' must map aliases"),
+        ("stages: {pilot: [unclosed\n", "cannot read the vocabulary file"),
+    ],
+)
 def test_bad_vocabulary_file_is_a_clear_error(tmp_path: Path, content: str, needle: str) -> None:
     path = tmp_path / "vocabulary.yaml"
     path.write_text(content, encoding="utf-8")

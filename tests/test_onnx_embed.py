@@ -19,14 +19,18 @@ from indexer.export import cached_export, encoder_fingerprint
 from indexer.onnx_embed import ENCODER_FILE, MODEL_DATA_FILE, MODEL_FILE, TOKENIZER_FILE, OnnxEmbedder, read_config
 from indexer.settings import Settings
 from indexer.vocabulary import Vocabulary
-
 from tests.conftest import CORPUS
 
 
 @pytest.fixture(scope="module")
 def texts(embedder: Embedder, tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     """Every third piece the indexer embeds from the corpus, and ten whole documents (longer than the model reads)."""
-    pieces = piece_texts([CORPUS], options=BuildOptions(index=tmp_path_factory.mktemp("unused")), embedder=embedder, vocabulary=Vocabulary())
+    pieces = piece_texts(
+        [CORPUS],
+        options=BuildOptions(index=tmp_path_factory.mktemp("unused")),
+        embedder=embedder,
+        vocabulary=Vocabulary(),
+    )
     documents = [p.read_text(encoding="utf-8") for p in sorted(CORPUS.rglob("*.md"))[:10]]
     return pieces[::3] + documents
 
@@ -45,7 +49,9 @@ def cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.sum(a * b, axis=1)
 
 
-def test_the_texts_include_some_the_model_must_truncate(texts: list[str], torch_embedder: SentenceTransformerEmbedder) -> None:
+def test_the_texts_include_some_the_model_must_truncate(
+    texts: list[str], torch_embedder: SentenceTransformerEmbedder
+) -> None:
     assert len(texts) > 200
     assert sum(n > torch_embedder.max_tokens for n in torch_embedder.token_counts(texts)) >= 5
 
@@ -75,19 +81,27 @@ def test_a_query_alone_and_in_a_batch_agree(embedder: Embedder, texts: list[str]
     assert cosines(batch[:3], np.vstack([embedder.embed_query(t) for t in texts[:3]])).min() > 0.9999
 
 
-def test_token_counts_are_the_torch_tokenizers(embedder: Embedder, int8: Embedder, torch_embedder: SentenceTransformerEmbedder, texts: list[str]) -> None:
+def test_token_counts_are_the_torch_tokenizers(
+    embedder: Embedder, int8: Embedder, torch_embedder: SentenceTransformerEmbedder, texts: list[str]
+) -> None:
     expected = torch_embedder.token_counts(texts)
     assert embedder.token_counts(texts) == expected
     assert int8.token_counts(texts) == expected
-    assert (embedder.max_tokens, embedder.dimension) == (torch_embedder.max_tokens, torch_embedder.dimension) == (256, 384)
+    assert (
+        (embedder.max_tokens, embedder.dimension) == (torch_embedder.max_tokens, torch_embedder.dimension) == (256, 384)
+    )
 
 
-def test_the_export_names_the_model_it_came_from(embedder: Embedder, torch_embedder: SentenceTransformerEmbedder) -> None:
+def test_the_export_names_the_model_it_came_from(
+    embedder: Embedder, torch_embedder: SentenceTransformerEmbedder
+) -> None:
     assert embedder.model_id == torch_embedder.model_id
     assert embedder.encoder_id != torch_embedder.encoder_id  # cached vectors of one never stand in for the other's
     assert isinstance(embedder, OnnxEmbedder) and embedder.folder is not None
     config = read_config(embedder.folder)
-    assert config.fingerprint == embedder.encoder_fingerprint == embedder.folder.name == encoder_fingerprint(None, "fp32")
+    assert (
+        config.fingerprint == embedder.encoder_fingerprint == embedder.folder.name == encoder_fingerprint(None, "fp32")
+    )
     assert config.probe_cosine is not None and config.probe_cosine > 0.999
     assert {p.name for p in embedder.folder.iterdir()} == {MODEL_FILE, MODEL_DATA_FILE, TOKENIZER_FILE, ENCODER_FILE}
 

@@ -16,8 +16,10 @@ def md(text: str) -> str:
 
 # ---- front matter --------------------------------------------------------------------------
 
+
 def test_valid_front_matter_is_read_and_not_indexed_as_text() -> None:
-    doc = parse_markdown(md("""
+    doc = parse_markdown(
+        md("""
         ---
         title: Close faster
         stages: [awareness, proof]
@@ -25,18 +27,26 @@ def test_valid_front_matter_is_read_and_not_indexed_as_text() -> None:
         ---
         # Heading
         Body text.
-        """))
-    assert doc.front_matter == {"title": "Close faster", "stages": ["awareness", "proof"], "updated": dt.date(2025, 3, 1)}
+        """)
+    )
+    assert doc.front_matter == {
+        "title": "Close faster",
+        "stages": ["awareness", "proof"],
+        "updated": dt.date(2025, 3, 1),
+    }
     assert doc.issues == ()
     assert "Close faster" not in doc.text and "stages" not in doc.text
     assert [s.heading for s in doc.sections] == ["Heading"]
 
 
-@pytest.mark.parametrize(("fields", "line"), [
-    ("title: ok\nsummary: one: two\n", 3),  # a second ':' in an unquoted value
-    ("title: ok\nowner: me\n\tbad: tab\n", 4),  # a tab cannot start a token
-    ("title: [unclosed\n", 2),
-])
+@pytest.mark.parametrize(
+    ("fields", "line"),
+    [
+        ("title: ok\nsummary: one: two\n", 3),  # a second ':' in an unquoted value
+        ("title: ok\nowner: me\n\tbad: tab\n", 4),  # a tab cannot start a token
+        ("title: [unclosed\n", 2),
+    ],
+)
 def test_malformed_yaml_is_reported_at_its_line_and_the_body_still_parsed(fields: str, line: int) -> None:
     doc = parse_markdown(f"---\n{fields}---\n# Body\nStill indexed.\n", path="notes/x.md")
     assert doc.front_matter == {}
@@ -93,8 +103,10 @@ def test_windows_line_endings() -> None:
 
 # ---- sections ------------------------------------------------------------------------------
 
+
 def test_heading_paths_follow_nesting_and_reset_on_shallower_headings() -> None:
-    doc = parse_markdown(md("""
+    doc = parse_markdown(
+        md("""
         # Guide
         intro
         ## Setup
@@ -109,7 +121,8 @@ def test_heading_paths_follow_nesting_and_reset_on_shallower_headings() -> None:
         appendix text
         ### Skipped level
         deep text
-        """))
+        """)
+    )
     paths = [s.heading_path for s in doc.sections]
     assert paths == [
         ("Guide",),
@@ -161,26 +174,31 @@ def test_headings_with_nothing_under_them_are_dropped() -> None:
 
 # ---- plain text ----------------------------------------------------------------------------
 
+
 def test_lists_become_dash_lines_with_nesting() -> None:
-    doc = parse_markdown(md("""
+    doc = parse_markdown(
+        md("""
         # H
         - first *item*
         - second
           - nested
         1. ordered
         2. again
-        """))
+        """)
+    )
     assert doc.sections[0].text.splitlines() == ["- first item", "- second", "  - nested", "- ordered", "- again"]
 
 
 def test_tables_become_pipe_rows() -> None:
-    doc = parse_markdown(md("""
+    doc = parse_markdown(
+        md("""
         # Pricing
         | Tier | Price |
         |------|------:|
         | **Core** | $10 |
         | [Plus](https://x) | $20 |
-        """))
+        """)
+    )
     assert doc.sections[0].text.splitlines() == ["Tier | Price", "Core | $10", "Plus | $20"]
 
 
@@ -190,22 +208,26 @@ def test_code_fences_keep_their_content_verbatim() -> None:
 
 
 def test_inline_markup_is_removed() -> None:
-    doc = parse_markdown(md("""
+    doc = parse_markdown(
+        md("""
         # H
         Some **bold**, *italic*, __strong__, _em_, `code`, a [link](https://example.com/a),
         a <https://auto.example> link, an ![diagram of flow](img.png) and a [ref][r].<br>Next.
 
         [r]: https://example.com/ref
-        """))
+        """)
+    )
     text = doc.sections[0].text
-    assert text == ("Some bold, italic, strong, em, code, a link, a https://auto.example link, "
-                    "an diagram of flow and a ref. Next.")
+    assert text == (
+        "Some bold, italic, strong, em, code, a link, a https://auto.example link, an diagram of flow and a ref. Next."
+    )
     for mark in ("*", "[", "](", "__", "`", "<", "example.com/a", "img.png"):
         assert mark not in text
 
 
 def test_html_table_block_becomes_rows_of_text() -> None:
-    doc = parse_markdown(md("""
+    doc = parse_markdown(
+        md("""
         # Comparison
 
         <table>
@@ -214,12 +236,15 @@ def test_html_table_block_becomes_rows_of_text() -> None:
         </table>
 
         after the table
-        """))
+        """)
+    )
     assert doc.sections[0].text.splitlines() == ["Feature | Ledgerline", "Auto-match | Yes & fast", "after the table"]
 
 
 def test_html_blocks_drop_scripts_and_keep_block_breaks() -> None:
-    text = html_to_text("<div><p>One</p><ul><li>a</li><li>b</li></ul><script>alert(1)</script><style>p{}</style>Two</div>")
+    text = html_to_text(
+        "<div><p>One</p><ul><li>a</li><li>b</li></ul><script>alert(1)</script><style>p{}</style>Two</div>"
+    )
     assert text.splitlines() == ["One", "a", "b", "Two"]
 
 

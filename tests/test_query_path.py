@@ -51,18 +51,38 @@ with open(report, "w") as out:
 def probe(script: str, tmp_path: Path, *args: str | Path) -> tuple[dict, subprocess.CompletedProcess[str]]:
     report = tmp_path / "report.json"
     env = {k: v for k, v in os.environ.items() if not k.startswith("RECOMMENDER_")}
-    done = subprocess.run([sys.executable, "-c", script, str(report), *map(str, args)], cwd=ROOT, env={**env, "COLUMNS": "200"},
-                          capture_output=True, text=True, timeout=300, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(report), *map(str, args)],
+        cwd=ROOT,
+        env={**env, "COLUMNS": "200"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert report.exists(), done.stderr
     return json.loads(report.read_text(encoding="utf-8")), done
 
 
-@pytest.mark.parametrize("command", [
-    ["recommend", "--problem", "month-end close takes twelve days", "--stage", "evaluation", "--role", "cfo", "--json"],
-    ["ask", "CFO at a regional bank worried about implementation risk", "--json"],
-    ["batch", "samples/deals.jsonl"],
-    ["audit", "--problems", "samples/common-problems.txt", "--json"],
-], ids=["recommend", "ask", "batch", "audit"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        [
+            "recommend",
+            "--problem",
+            "month-end close takes twelve days",
+            "--stage",
+            "evaluation",
+            "--role",
+            "cfo",
+            "--json",
+        ],
+        ["ask", "CFO at a regional bank worried about implementation risk", "--json"],
+        ["batch", "samples/deals.jsonl"],
+        ["audit", "--problems", "samples/common-problems.txt", "--json"],
+    ],
+    ids=["recommend", "ask", "batch", "audit"],
+)
 def test_answering_never_imports_torch(command: list[str], corpus_index: Path, tmp_path: Path) -> None:
     report, done = probe(CLI_PROBE, tmp_path, *command, "--index", corpus_index)
     assert report["code"] == 0, done.stderr
@@ -77,13 +97,25 @@ def test_serving_never_imports_torch(corpus_index: Path, tmp_path: Path) -> None
     assert not set(TORCH) & set(report["modules"])
 
 
-@pytest.mark.parametrize(("command", "message"), [
-    (["recommend", "--problem", "close is slow", "--stage", "evalution"], "unknown stage 'evalution' - did you mean 'evaluation'?"),
-    (["recommend", "--problem", "close is slow", "--role", "controler"], "unknown role 'controler' - did you mean 'controller'?"),
-    (["ask", "close is slow", "--max-items", "0"], "max_items"),
-    (["recommend", "--problem", "close is slow", "--index", "no-such-index"], "no index at no-such-index"),
-], ids=["stage", "role", "flag", "index"])
-def test_a_bad_request_is_refused_before_anything_heavy_loads(command: list[str], message: str, corpus_index: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        (
+            ["recommend", "--problem", "close is slow", "--stage", "evalution"],
+            "unknown stage 'evalution' - did you mean 'evaluation'?",
+        ),
+        (
+            ["recommend", "--problem", "close is slow", "--role", "controler"],
+            "unknown role 'controler' - did you mean 'controller'?",
+        ),
+        (["ask", "close is slow", "--max-items", "0"], "max_items"),
+        (["recommend", "--problem", "close is slow", "--index", "no-such-index"], "no index at no-such-index"),
+    ],
+    ids=["stage", "role", "flag", "index"],
+)
+def test_a_bad_request_is_refused_before_anything_heavy_loads(
+    command: list[str], message: str, corpus_index: Path, tmp_path: Path
+) -> None:
     index = [] if "--index" in command else ["--index", str(corpus_index)]
     report, done = probe(CLI_PROBE, tmp_path, *command, *index)
     assert report["code"] == 1

@@ -6,15 +6,21 @@ from indexer.sentences import piece_spans, pieces_of, split_sentences
 
 
 def test_prose_list_items_and_table_rows_become_sentences() -> None:
-    text = ("Ledgerline closes the books faster. It matches bank lines automatically!\n"
-            "- SSO through Okta and Azure AD\n"
-            "Report | Availability\n"
-            "SOC 2 Type II | on request under NDA\n"
-            "Pen test summary | Trust Center")
+    text = (
+        "Ledgerline closes the books faster. It matches bank lines automatically!\n"
+        "- SSO through Okta and Azure AD\n"
+        "Report | Availability\n"
+        "SOC 2 Type II | on request under NDA\n"
+        "Pen test summary | Trust Center"
+    )
     found = split_sentences(text)
     assert [s.text for s in found] == [
-        "Ledgerline closes the books faster.", "It matches bank lines automatically!", "SSO through Okta and Azure AD",
-        "Report | Availability", "Report | Availability / SOC 2 Type II | on request under NDA", "Report | Availability / Pen test summary | Trust Center",
+        "Ledgerline closes the books faster.",
+        "It matches bank lines automatically!",
+        "SSO through Okta and Azure AD",
+        "Report | Availability",
+        "Report | Availability / SOC 2 Type II | on request under NDA",
+        "Report | Availability / Pen test summary | Trust Center",
     ]
     assert found[4].embed_text == "Report: SOC 2 Type II; Availability: on request under NDA"
 
@@ -22,7 +28,10 @@ def test_prose_list_items_and_table_rows_become_sentences() -> None:
 def test_spans_point_into_the_section_text() -> None:
     text = "First sentence here. Second one follows.\n- a list item that is long enough"
     for sentence in split_sentences(text):
-        assert sentence.text in text[sentence.start : sentence.end] or sentence.text == text[sentence.start : sentence.end].strip()
+        assert (
+            sentence.text in text[sentence.start : sentence.end]
+            or sentence.text == text[sentence.start : sentence.end].strip()
+        )
 
 
 def test_a_sentence_cut_by_a_piece_boundary_belongs_to_both_pieces() -> None:

@@ -33,7 +33,11 @@ def _meta(recommender: Recommender, item_id: str):  # type: ignore[no-untyped-de
 
 
 def test_a_buyer_gets_only_buyer_facing_unexpired_items(recommender: Recommender) -> None:
-    answer = _ask(recommender, problems=["how do we win against Closewise and TallyBridge", "what discount can you give us", "old price list"], max_items=20)
+    answer = _ask(
+        recommender,
+        problems=["how do we win against Closewise and TallyBridge", "what discount can you give us", "old price list"],
+        max_items=20,
+    )
     assert answer.items
     for item in answer.items:
         meta = _meta(recommender, item.id)
@@ -42,7 +46,9 @@ def test_a_buyer_gets_only_buyer_facing_unexpired_items(recommender: Recommender
 
 
 def test_a_seller_may_see_internal_items_flagged_as_internal(recommender: Recommender) -> None:
-    answer = _ask(recommender, problems=["how to handle a competitor that is cheaper than us"], audience="seller", max_items=5)
+    answer = _ask(
+        recommender, problems=["how to handle a competitor that is cheaper than us"], audience="seller", max_items=5
+    )
     internal = [item for item in answer.items if item.internal]
     assert internal, "a seller asking about competitors should get the internal battlecards"
     assert all(_meta(recommender, item.id).audience != "buyer" for item in internal)
@@ -56,12 +62,22 @@ def test_already_sent_items_are_not_recommended_again(recommender: Recommender) 
 
 
 def test_a_near_duplicate_of_an_item_already_sent_is_not_sent(recommender: Recommender) -> None:
-    answer = _ask(recommender, problems=["how do we build the business case and the ROI"], already_sent=["roi-guide-2026"], max_items=10)
+    answer = _ask(
+        recommender,
+        problems=["how do we build the business case and the ROI"],
+        already_sent=["roi-guide-2026"],
+        max_items=10,
+    )
     assert {"roi-guide-2026", "roi-guide-2024"}.isdisjoint(item.id for item in answer.items)
 
 
 def test_every_item_has_reasons_with_evidence(recommender: Recommender) -> None:
-    answer = _ask(recommender, problems=["month-end close takes twelve days", "auditors want evidence for every reconciliation"], stage="validation", roles=["controller"])
+    answer = _ask(
+        recommender,
+        problems=["month-end close takes twelve days", "auditors want evidence for every reconciliation"],
+        stage="validation",
+        roles=["controller"],
+    )
     for item in answer.items:
         assert 1 <= len(item.reasons) <= 3
         assert item.reasons[0].kind == "problem" and item.reasons[0].evidence.quote
@@ -80,7 +96,12 @@ def test_an_uncovered_problem_is_a_gap_not_padding(recommender: Recommender) -> 
 
 def test_a_stage_never_hides_the_only_relevant_item(recommender: Recommender) -> None:
     plain = _ask(recommender, problems=["how does the NetSuite connector authenticate and sync"], max_items=1)
-    staged = _ask(recommender, problems=["how does the NetSuite connector authenticate and sync"], stage="consensus-creation", max_items=1)
+    staged = _ask(
+        recommender,
+        problems=["how does the NetSuite connector authenticate and sync"],
+        stage="consensus-creation",
+        max_items=1,
+    )
     assert plain.items and staged.items
     assert staged.items[0].id == plain.items[0].id == "impl-netsuite-integration"
 
@@ -88,12 +109,21 @@ def test_a_stage_never_hides_the_only_relevant_item(recommender: Recommender) ->
 def test_types_can_be_included_or_excluded(recommender: Recommender) -> None:
     only = _ask(recommender, problems=["month-end close takes twelve days"], include_types=["case-study"], max_items=5)
     assert only.items and {item.type for item in only.items} == {"case-study"}
-    without = _ask(recommender, problems=["month-end close takes twelve days"], exclude_types=["case-study"], max_items=5)
+    without = _ask(
+        recommender, problems=["month-end close takes twelve days"], exclude_types=["case-study"], max_items=5
+    )
     assert "case-study" not in {item.type for item in without.items}
 
 
 def test_per_role_sets_do_not_repeat_items(recommender: Recommender) -> None:
-    grouped = recommender.recommend_per_role(parse_request({"problems": ["what does it cost and how long is the payback", "is our financial data secure"], "roles": ["cfo", "it-security", "procurement"]}))
+    grouped = recommender.recommend_per_role(
+        parse_request(
+            {
+                "problems": ["what does it cost and how long is the payback", "is our financial data secure"],
+                "roles": ["cfo", "it-security", "procurement"],
+            }
+        )
+    )
     ids = [item.id for part in grouped.roles for item in part.recommendation.items]
     assert [part.role for part in grouped.roles] == ["cfo", "it-security", "procurement"]
     assert ids and len(ids) == len(set(ids))
@@ -102,12 +132,21 @@ def test_per_role_sets_do_not_repeat_items(recommender: Recommender) -> None:
 
 
 def test_the_same_request_gives_the_same_answer(recommender: Recommender) -> None:
-    data = {"problems": ["reconciliations in spreadsheets", "IT needs SSO"], "roles": ["controller", "it-security"], "stage": "evaluation"}
+    data = {
+        "problems": ["reconciliations in spreadsheets", "IT needs SSO"],
+        "roles": ["controller", "it-security"],
+        "stage": "evaluation",
+    }
     assert _ask(recommender, **data).model_dump() == _ask(recommender, **data).model_dump()
 
 
 def test_the_reading_budget_is_kept(recommender: Recommender) -> None:
-    answer = _ask(recommender, problems=["how long does implementation take", "what does it cost", "is our data secure"], reading_budget_minutes=6, max_items=10)
+    answer = _ask(
+        recommender,
+        problems=["how long does implementation take", "what does it cost", "is our data secure"],
+        reading_budget_minutes=6,
+        max_items=10,
+    )
     assert answer.items
     assert sum(item.reading_minutes for item in answer.items) <= 6
 
@@ -120,13 +159,16 @@ def test_free_text_shows_what_was_recognised(recommender: Recommender) -> None:
     assert answer.items
 
 
-@pytest.mark.parametrize(("data", "field", "words"), [
-    ({"problems": [""]}, "problems.0", "problem 1 is empty"),
-    ({"problems": ["x" * 10_000]}, "problems.0", "10000 characters long"),
-    ({"problems": []}, "problems", "no problem given"),
-    ({"problems": ["a"] * 11}, "problems", "at most 10"),
-    ({"problems": ["a"], "max_items": 21}, "max_items", "max_items"),
-])
+@pytest.mark.parametrize(
+    ("data", "field", "words"),
+    [
+        ({"problems": [""]}, "problems.0", "problem 1 is empty"),
+        ({"problems": ["x" * 10_000]}, "problems.0", "10000 characters long"),
+        ({"problems": []}, "problems", "no problem given"),
+        ({"problems": ["a"] * 11}, "problems", "at most 10"),
+        ({"problems": ["a"], "max_items": 21}, "max_items", "max_items"),
+    ],
+)
 def test_bad_requests_name_the_field(data: dict, field: str, words: str) -> None:
     with pytest.raises(InvalidRequestError) as caught:
         parse_request(data)

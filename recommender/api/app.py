@@ -33,13 +33,19 @@ buyer-facing content, whatever the request asks), **seller** (internal content t
 """
 
 
-def create_app(settings: ServerSettings, *, embedder: Embedder | None = None, today: Callable[[], dt.date] = dt.date.today) -> FastAPI:
+def create_app(
+    settings: ServerSettings, *, embedder: Embedder | None = None, today: Callable[[], dt.date] = dt.date.today
+) -> FastAPI:
     """The API over the index in `settings.index`; loads the index and its encoder (unless given) now."""
     live = LiveIndex(settings, embedder, today=today)
-    auth = Authenticator(KeyRing(settings.api_keys), RateLimiter(per_minute=settings.api_rate_per_minute, burst=settings.api_rate_burst))
+    auth = Authenticator(
+        KeyRing(settings.api_keys), RateLimiter(per_minute=settings.api_rate_per_minute, burst=settings.api_rate_burst)
+    )
     workers = Workers(settings.api_workers)
     app = FastAPI(
-        title="Buyer content recommender", version="1", description=DESCRIPTION,
+        title="Buyer content recommender",
+        version="1",
+        description=DESCRIPTION,
         middleware=[Middleware(RequestContext), Middleware(BodyLimit, max_bytes=settings.api_max_body_bytes)],
     )
     install_error_handlers(app)

@@ -23,7 +23,9 @@ from recommender.api.limits import RateLimiter
 from recommender.models import Audience
 
 ANONYMOUS_SCOPES: frozenset[Scope] = frozenset({"seller", "admin"})
-bearer = HTTPBearer(auto_error=False, description="An API key made with 'recommender keys create', as 'Authorization: Bearer rk_...'.")
+bearer = HTTPBearer(
+    auto_error=False, description="An API key made with 'recommender keys create', as 'Authorization: Bearer rk_...'."
+)
 
 
 @dataclass(frozen=True)
@@ -58,12 +60,18 @@ class Authenticator:
     def require(self, *allowed: Scope) -> Callable[..., Awaitable[Caller]]:
         """A FastAPI dependency: the Caller, when its key has one of `allowed` and is within its rate."""
 
-        async def dependency(request: Request, credentials: HTTPAuthorizationCredentials | None = Security(bearer)) -> Caller:
+        async def dependency(
+            request: Request, credentials: HTTPAuthorizationCredentials | None = Security(bearer)
+        ) -> Caller:
             caller = self.identify(credentials)
             request.state.key_name = caller.name
             if not caller.scopes & set(allowed):
-                raise ApiError(403, "forbidden", f"key '{caller.name}' may not do this; it needs the {' or '.join(allowed)} scope",
-                               details={"required": list(allowed), "scopes": sorted(caller.scopes)})
+                raise ApiError(
+                    403,
+                    "forbidden",
+                    f"key '{caller.name}' may not do this; it needs the {' or '.join(allowed)} scope",
+                    details={"required": list(allowed), "scopes": sorted(caller.scopes)},
+                )
             self.limiter.check(caller.name)
             return caller
 

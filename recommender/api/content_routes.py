@@ -27,7 +27,9 @@ def content_routes(live: LiveIndex, auth: Authenticator, workers: Workers) -> AP
         return await workers.run(lambda: live.current.catalog.items(query, viewer=caller.audience()))
 
     @router.get("/content/{item_id:path}", response_model=ContentDetail, responses=documented(401, 403, 404, 429))
-    async def get_content(item_id: Annotated[str, Path(description="content id", examples=[CONTENT_ID_EXAMPLE])], caller: Caller = reader) -> ContentDetail:
+    async def get_content(
+        item_id: Annotated[str, Path(description="content id", examples=[CONTENT_ID_EXAMPLE])], caller: Caller = reader
+    ) -> ContentDetail:
         """One item's metadata and its section outline (404 when this key may not see it)."""
         detail = live.current.catalog.item(item_id, viewer=caller.audience())
         if detail is None:

@@ -55,11 +55,21 @@ class RequestContext:
                 raise
             error = _error_of(exc, request_id)
             status = error.status
-            await JSONResponse(error_body(request_id, error.code, error.message, error.details), status_code=error.status,
-                               headers={**error.headers, REQUEST_ID: request_id})(scope, receive, send)
+            await JSONResponse(
+                error_body(request_id, error.code, error.message, error.details),
+                status_code=error.status,
+                headers={**error.headers, REQUEST_ID: request_id},
+            )(scope, receive, send)
         finally:
-            access.info("request %s %s %s %d %.1f ms key=%s", request_id, scope["method"], _printable(scope["path"]), status,
-                        (time.perf_counter() - started) * 1000, state.get("key_name", "-"))
+            access.info(
+                "request %s %s %s %d %.1f ms key=%s",
+                request_id,
+                scope["method"],
+                _printable(scope["path"]),
+                status,
+                (time.perf_counter() - started) * 1000,
+                state.get("key_name", "-"),
+            )
 
 
 def _error_of(exc: Exception, request_id: str) -> ApiError:
@@ -68,7 +78,9 @@ def _error_of(exc: Exception, request_id: str) -> ApiError:
     if isinstance(exc, HTTPException):
         return api_error_of_http(exc)
     log.exception("request %s failed", request_id)
-    return ApiError(500, "internal_error", "the server failed to answer this request; it has been logged under this request id")
+    return ApiError(
+        500, "internal_error", "the server failed to answer this request; it has been logged under this request id"
+    )
 
 
 def _printable(path: str) -> str:

@@ -17,7 +17,14 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from indexer.errors import IndexCorruptError, IndexMissingError, InvalidRequestError, ModelLoadError, ModelMismatchError, RecommenderError
+from indexer.errors import (
+    IndexCorruptError,
+    IndexMissingError,
+    InvalidRequestError,
+    ModelLoadError,
+    ModelMismatchError,
+    RecommenderError,
+)
 
 log = logging.getLogger(__name__)
 REQUEST_ID = "X-Request-ID"
@@ -29,7 +36,9 @@ class ServerConfigError(RecommenderError):
 
 
 class ErrorDetail(BaseModel):
-    code: str = Field(description="stable, machine-readable: invalid_request, unauthorized, forbidden, not_found, rate_limited, ...")
+    code: str = Field(
+        description="stable, machine-readable: invalid_request, unauthorized, forbidden, not_found, rate_limited, ..."
+    )
     message: str = Field(description="what is wrong, for a person")
     details: dict[str, Any] = Field(default_factory=dict, description="the field at fault, a hint, limits")
     request_id: str = Field(description="also the X-Request-ID header and in the server's log line")
@@ -42,7 +51,15 @@ class ErrorBody(BaseModel):
 class ApiError(Exception):
     """An HTTP-level refusal raised by the API's own layers (auth, limits, lookups)."""
 
-    def __init__(self, status: int, code: str, message: str, *, details: Mapping[str, Any] | None = None, headers: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        details: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
@@ -59,8 +76,17 @@ _CORE_STATUS: tuple[tuple[type[RecommenderError], int, str], ...] = (
     (ModelLoadError, 503, "model_unavailable"),
 )
 
-_HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-               406: "not_acceptable", 413: "payload_too_large", 415: "unsupported_media_type", 429: "rate_limited"}
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+}
 
 
 def api_error_of(exc: RecommenderError) -> ApiError:
@@ -73,7 +99,9 @@ def api_error_of(exc: RecommenderError) -> ApiError:
 
 
 def error_body(request_id: str, code: str, message: str, details: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    return ErrorBody(error=ErrorDetail(code=code, message=message, details=dict(details or {}), request_id=request_id)).model_dump()
+    return ErrorBody(
+        error=ErrorDetail(code=code, message=message, details=dict(details or {}), request_id=request_id)
+    ).model_dump()
 
 
 def request_id_of(request: Request) -> str:
@@ -81,7 +109,11 @@ def request_id_of(request: Request) -> str:
 
 
 def respond(request: Request, error: ApiError) -> JSONResponse:
-    return JSONResponse(error_body(request_id_of(request), error.code, error.message, error.details), status_code=error.status, headers=error.headers)
+    return JSONResponse(
+        error_body(request_id_of(request), error.code, error.message, error.details),
+        status_code=error.status,
+        headers=error.headers,
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -106,7 +138,10 @@ async def _on_validation_error(request: Request, exc: RequestValidationError) ->
     problems = [_problem(e) for e in exc.errors()]
     first = problems[0] if problems else {"field": "", "message": "the request is not valid"}
     message = first["message"] if not first["field"] else f"{first['field']}: {first['message']}"
-    return respond(request, ApiError(422, "invalid_request", message, details={"field": first["field"], "errors": problems[:MAX_LISTED]}))
+    return respond(
+        request,
+        ApiError(422, "invalid_request", message, details={"field": first["field"], "errors": problems[:MAX_LISTED]}),
+    )
 
 
 async def _on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -114,7 +149,9 @@ async def _on_http_error(request: Request, exc: StarletteHTTPException) -> JSONR
 
 
 def api_error_of_http(exc: StarletteHTTPException) -> ApiError:
-    return ApiError(exc.status_code, _HTTP_CODES.get(exc.status_code, "http_error"), str(exc.detail), headers=exc.headers)
+    return ApiError(
+        exc.status_code, _HTTP_CODES.get(exc.status_code, "http_error"), str(exc.detail), headers=exc.headers
+    )
 
 
 def _problem(error: Mapping[str, Any]) -> dict[str, str]:

@@ -52,7 +52,9 @@ class ApiKey(BaseModel):
     @classmethod
     def _digest(cls, value: str) -> str:
         if not _DIGEST.match(value):
-            raise ValueError("the digest must be 64 lowercase hex characters (a SHA-256), as 'recommender keys create' prints it")
+            raise ValueError(
+                "the digest must be 64 lowercase hex characters (a SHA-256), as 'recommender keys create' prints it"
+            )
         return value
 
     @model_validator(mode="after")
@@ -60,7 +62,9 @@ class ApiKey(BaseModel):
         if not self.scopes:
             raise ValueError(f"key '{self.name}' has no scope; give buyer, seller and/or admin")
         if {"buyer", "seller"} <= self.scopes:
-            raise ValueError(f"key '{self.name}' has both buyer and seller scopes; a key serves buyers or sellers, not both")
+            raise ValueError(
+                f"key '{self.name}' has both buyer and seller scopes; a key serves buyers or sellers, not both"
+            )
         return self
 
     @classmethod

@@ -57,8 +57,13 @@ class RateLimiter:
         wait = self.take(key)
         if wait > 0:
             seconds = max(1, math.ceil(wait))
-            raise ApiError(429, "rate_limited", f"too many requests for key '{key}'; retry in {seconds} s",
-                           details={"retry_after_seconds": seconds, "per_minute": self.rate * 60, "burst": self.burst}, headers={"Retry-After": str(seconds)})
+            raise ApiError(
+                429,
+                "rate_limited",
+                f"too many requests for key '{key}'; retry in {seconds} s",
+                details={"retry_after_seconds": seconds, "per_minute": self.rate * 60, "burst": self.burst},
+                headers={"Retry-After": str(seconds)},
+            )
 
 
 class BodyTooLarge(HTTPException):
@@ -117,7 +122,9 @@ class Workers:
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = weakref.WeakKeyDictionary()
+        self._limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
+            weakref.WeakKeyDictionary()
+        )
 
     async def run(self, func: Callable[..., T], *args: object) -> T:
         loop = asyncio.get_running_loop()

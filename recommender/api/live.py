@@ -42,14 +42,26 @@ class Served:
     def ready(self) -> Ready:
         manifest = self.recommender.snapshot.manifest
         counts = manifest.counts
-        return Ready(model=manifest.model.id, build_id=manifest.build_id, built_at=manifest.built_at, loaded_at=self.loaded_at,
-                     counts=IndexCounts(documents=counts.documents, buyer_documents=counts.buyer_documents, sections=counts.sections, pieces=counts.pieces))
+        return Ready(
+            model=manifest.model.id,
+            build_id=manifest.build_id,
+            built_at=manifest.built_at,
+            loaded_at=self.loaded_at,
+            counts=IndexCounts(
+                documents=counts.documents,
+                buyer_documents=counts.buyer_documents,
+                sections=counts.sections,
+                pieces=counts.pieces,
+            ),
+        )
 
 
 class LiveIndex:
     """Holds the Served build; `reload` loads the newest published one aside and swaps it in."""
 
-    def __init__(self, settings: Settings, embedder: Embedder | None = None, *, today: Callable[[], dt.date] = dt.date.today) -> None:
+    def __init__(
+        self, settings: Settings, embedder: Embedder | None = None, *, today: Callable[[], dt.date] = dt.date.today
+    ) -> None:
         """`embedder`: a loaded encoder every build must have been made with; by default each build's own."""
         self._settings = settings
         self._embedder = embedder
@@ -76,10 +88,17 @@ class LiveIndex:
     def _load(self, *, reuse: Embedder | None = None) -> Served:
         snapshot, embedder = open_index(self._settings, embedder=self._embedder, reuse=reuse)
         recommender = Recommender(snapshot, embedder, vocabulary=self._vocabulary, today=self._today)
-        return Served(recommender, Catalog(snapshot, vocabulary=self._vocabulary, today=self._today), dt.datetime.now(dt.UTC))
+        return Served(
+            recommender, Catalog(snapshot, vocabulary=self._vocabulary, today=self._today), dt.datetime.now(dt.UTC)
+        )
 
 
 def _result(before: Served, after: Served, *, changed: bool) -> ReloadResult:
     manifest = after.recommender.snapshot.manifest
-    return ReloadResult(changed=changed, build_id=manifest.build_id, previous_build_id=before.build_id, built_at=manifest.built_at,
-                        documents=manifest.counts.documents)
+    return ReloadResult(
+        changed=changed,
+        build_id=manifest.build_id,
+        previous_build_id=before.build_id,
+        built_at=manifest.built_at,
+        documents=manifest.counts.documents,
+    )

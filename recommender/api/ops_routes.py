@@ -25,7 +25,12 @@ def ops_routes(live: LiveIndex, auth: Authenticator) -> APIRouter:
         """The index being served: model, counts, build time (no key needed)."""
         return live.current.ready()
 
-    @router.post("/index/reload", response_model=ReloadResult, responses=documented(401, 403, 409, 429), dependencies=[Depends(auth.require("admin"))])
+    @router.post(
+        "/index/reload",
+        response_model=ReloadResult,
+        responses=documented(401, 403, 409, 429),
+        dependencies=[Depends(auth.require("admin"))],
+    )
     async def reload() -> ReloadResult:
         """Switch to the newest published index build with no downtime (admin keys only).
 
@@ -37,6 +42,11 @@ def ops_routes(live: LiveIndex, auth: Authenticator) -> APIRouter:
             return await anyio.to_thread.run_sync(live.reload)
         except RecommenderError as exc:
             error = api_error_of(exc)
-            raise ApiError(409, error.code, f"{error.message}; build {serving} keeps serving", details={**error.details, "serving_build_id": serving}) from exc
+            raise ApiError(
+                409,
+                error.code,
+                f"{error.message}; build {serving} keeps serving",
+                details={**error.details, "serving_build_id": serving},
+            ) from exc
 
     return router

@@ -28,7 +28,8 @@ def recommend_routes(live: LiveIndex, auth: Authenticator, workers: Workers) -> 
 
     @router.post("/recommendations", response_model=Recommendation, responses=ERRORS)
     async def recommendations(
-        body: Annotated[RecommendationRequest, Body(openapi_examples=RECOMMENDATION_EXAMPLES)], caller: Caller = reader,
+        body: Annotated[RecommendationRequest, Body(openapi_examples=RECOMMENDATION_EXAMPLES)],
+        caller: Caller = reader,
     ) -> Response:
         """A short, reasoned set of content for the buyer's problems, with the gaps nothing answers.
 
@@ -40,9 +41,15 @@ def recommend_routes(live: LiveIndex, auth: Authenticator, workers: Workers) -> 
         return _json(await workers.run(live.current.recommender.recommend, request))
 
     @router.post("/ask", response_model=Recommendation, responses=ERRORS)
-    async def ask(body: Annotated[AskRequest, Body(openapi_examples=ASK_EXAMPLES)], caller: Caller = reader) -> Response:
+    async def ask(
+        body: Annotated[AskRequest, Body(openapi_examples=ASK_EXAMPLES)], caller: Caller = reader
+    ) -> Response:
         """Free text from a seller, as `recommender ask`: stage, roles and industry are recognised from it."""
         recommender = live.current.recommender
-        return _json(await workers.run(lambda: recommender.ask(body.text, audience=caller.audience(body.audience), max_items=body.max_items)))
+        return _json(
+            await workers.run(
+                lambda: recommender.ask(body.text, audience=caller.audience(body.audience), max_items=body.max_items)
+            )
+        )
 
     return router

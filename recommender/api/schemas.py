@@ -13,13 +13,24 @@ from recommender.models import MAX_ITEMS, MAX_PROBLEM_CHARS, Audience
 class AskRequest(BaseModel):
     """A seller's sentence about the buyer, as `recommender ask` takes it."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"text": "CFO at a regional bank worried about implementation risk, comparing us with two vendors", "max_items": 3},
-    ]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "text": "CFO at a regional bank worried about implementation risk, comparing us with two vendors",
+                    "max_items": 3,
+                },
+            ]
+        },
+    )
 
     text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_PROBLEM_CHARS)] = Field(
-        description="the buyer and their problem in a seller's words; stage, roles and industry are recognised from it")
-    audience: Audience | None = Field(default=None, description="seller keys: seller (default) or buyer; buyer keys are always served as buyer")
+        description="the buyer and their problem in a seller's words; stage, roles and industry are recognised from it"
+    )
+    audience: Audience | None = Field(
+        default=None, description="seller keys: seller (default) or buyer; buyer keys are always served as buyer"
+    )
     max_items: int = Field(default=5, ge=1, le=MAX_ITEMS)
 
 

@@ -27,8 +27,10 @@ from indexer.settings import Settings
 from recommender.api.errors import ServerConfigError
 from recommender.api.keys import ApiKey
 
-KEYS_HINT = ("Create a key with 'recommender keys create --name NAME --scope buyer' and put the line it prints in "
-             "RECOMMENDER_API_KEYS (or api_keys in the --config file).")
+KEYS_HINT = (
+    "Create a key with 'recommender keys create --name NAME --scope buyer' and put the line it prints in "
+    "RECOMMENDER_API_KEYS (or api_keys in the --config file)."
+)
 MAX_BODY_BYTES = 64 * 1024
 
 
@@ -48,12 +50,22 @@ class ServerSettings(Settings):
 
     api_host: str = Field(default="127.0.0.1", description="address to listen on; without keys only a loopback address")
     api_port: int = Field(default=8000, ge=0, le=65535)
-    api_keys: Annotated[tuple[ApiKey, ...], NoDecode] = Field(default=(), description="key lines <name>:<scopes>:<sha256>")
-    api_rate_per_minute: float = Field(default=120.0, gt=0, le=1_000_000, description="sustained requests per minute per key")
-    api_rate_burst: int = Field(default=30, ge=1, le=100_000, description="requests a key may send at once before the rate applies")
+    api_keys: Annotated[tuple[ApiKey, ...], NoDecode] = Field(
+        default=(), description="key lines <name>:<scopes>:<sha256>"
+    )
+    api_rate_per_minute: float = Field(
+        default=120.0, gt=0, le=1_000_000, description="sustained requests per minute per key"
+    )
+    api_rate_burst: int = Field(
+        default=30, ge=1, le=100_000, description="requests a key may send at once before the rate applies"
+    )
     api_max_body_bytes: int = Field(default=MAX_BODY_BYTES, ge=1024, le=1024 * 1024)
-    api_workers: int = Field(default=4, ge=1, le=64, description="requests computed at once (threads); the rest wait their turn")
-    api_limit_concurrency: int = Field(default=64, ge=1, le=10_000, description="open requests before uvicorn answers 503")
+    api_workers: int = Field(
+        default=4, ge=1, le=64, description="requests computed at once (threads); the rest wait their turn"
+    )
+    api_limit_concurrency: int = Field(
+        default=64, ge=1, le=10_000, description="open requests before uvicorn answers 503"
+    )
     api_keep_alive_seconds: int = Field(default=5, ge=1, le=300)
 
     @field_validator("api_keys", mode="before")
@@ -69,18 +81,26 @@ class ServerSettings(Settings):
         if len(set(names)) != len(names) or len(set(digests)) != len(digests):
             raise ValueError("two configured keys share a name or a digest; each key needs its own")
         if not self.api_keys and not is_loopback(self.api_host):
-            raise ValueError("no API keys are configured, so the server may only listen on a loopback address "
-                             f"(127.0.0.1, ::1, localhost), not {self.api_host}")
+            raise ValueError(
+                "no API keys are configured, so the server may only listen on a loopback address "
+                f"(127.0.0.1, ::1, localhost), not {self.api_host}"
+            )
         return self
 
     @classmethod
     def load(cls, config: Path | None = None, **overrides: Any) -> ServerSettings:
         """Defaults < the TOML file < RECOMMENDER_* environment < `overrides` (None means not given)."""
-        values = {**_read_file(config), **EnvSettingsSource(cls)(), **{k: v for k, v in overrides.items() if v is not None}}
+        values = {
+            **_read_file(config),
+            **EnvSettingsSource(cls)(),
+            **{k: v for k, v in overrides.items() if v is not None},
+        }
         try:
             return cls.model_validate(values)
         except ValidationError as exc:
-            raise ServerConfigError(f"the server settings are not valid: {_describe(exc)}", hint=KEYS_HINT if "API keys" in str(exc) else "") from exc
+            raise ServerConfigError(
+                f"the server settings are not valid: {_describe(exc)}", hint=KEYS_HINT if "API keys" in str(exc) else ""
+            ) from exc
 
 
 def _read_file(path: Path | None) -> dict[str, Any]:
@@ -89,10 +109,16 @@ def _read_file(path: Path | None) -> dict[str, Any]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ServerConfigError(f"cannot read the settings file {path}: {exc}", hint="Give a TOML file with keys such as index, api_host, api_keys.") from exc
+        raise ServerConfigError(
+            f"cannot read the settings file {path}: {exc}",
+            hint="Give a TOML file with keys such as index, api_host, api_keys.",
+        ) from exc
     unknown = sorted(set(data) - set(ServerSettings.model_fields))
     if unknown:
-        raise ServerConfigError(f"unknown setting(s) {', '.join(unknown)} in {path}", hint=f"known settings: {', '.join(ServerSettings.model_fields)}")
+        raise ServerConfigError(
+            f"unknown setting(s) {', '.join(unknown)} in {path}",
+            hint=f"known settings: {', '.join(ServerSettings.model_fields)}",
+        )
     return data
 
 

@@ -26,15 +26,21 @@ def sendable(documents: Sequence[StoredDocument], *, today: dt.date) -> list[Sto
     return [d for d in documents if d.meta.audience == "buyer" and not d.meta.is_expired(today)]
 
 
-def coverage(documents: Sequence[StoredDocument], dimension: Dimension, *, today: dt.date, thin_at_most: int = THIN_AT_MOST) -> CoverageMatrix:
+def coverage(
+    documents: Sequence[StoredDocument], dimension: Dimension, *, today: dt.date, thin_at_most: int = THIN_AT_MOST
+) -> CoverageMatrix:
     items = sendable(documents, today=today)
     columns = ROLES if dimension == "role" else INDUSTRIES
     cells = tuple(_cell(items, stage, column, dimension, thin_at_most) for stage in STAGES for column in columns)
     untagged = tuple(d.meta.id for d in items if not d.meta.stages or not _tags(d, dimension))
-    return CoverageMatrix(dimension=dimension, stages=STAGES, columns=columns, cells=cells, thin_at_most=thin_at_most, untagged=untagged)
+    return CoverageMatrix(
+        dimension=dimension, stages=STAGES, columns=columns, cells=cells, thin_at_most=thin_at_most, untagged=untagged
+    )
 
 
-def _cell(items: Sequence[StoredDocument], stage: str, column: str, dimension: Dimension, thin_at_most: int) -> CoverageCell:
+def _cell(
+    items: Sequence[StoredDocument], stage: str, column: str, dimension: Dimension, thin_at_most: int
+) -> CoverageCell:
     ids = tuple(d.meta.id for d in items if stage in d.meta.stages and column in _tags(d, dimension))
     flag: Literal["empty", "thin", "ok"] = "empty" if not ids else ("thin" if len(ids) <= thin_at_most else "ok")
     return CoverageCell(stage=stage, column=column, count=len(ids), items=ids, flag=flag)

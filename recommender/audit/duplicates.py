@@ -71,15 +71,21 @@ def item_clusters(snapshot: IndexSnapshot, matrix: np.ndarray, *, today: dt.date
     return [_cluster("item", group, pairs, units, snapshot, today) for group in _components(pairs)]
 
 
-def section_clusters(snapshot: IndexSnapshot, matrix: np.ndarray, *, today: dt.date, same_item: Sequence[DuplicateCluster] = ()) -> list[DuplicateCluster]:
+def section_clusters(
+    snapshot: IndexSnapshot, matrix: np.ndarray, *, today: dt.date, same_item: Sequence[DuplicateCluster] = ()
+) -> list[DuplicateCluster]:
     """Sections whose wording is largely the same, in different items not already clustered together."""
     rows = np.array([i for i, s in enumerate(snapshot.sections) if s.word_count >= SECTION_MIN_WORDS], dtype=np.int64)
     units = [Unit(snapshot.sections[int(r)].doc, int(r)) for r in rows]
     together = _clustered_docs(snapshot, same_item)
     grams = [word_grams(snapshot.sections[int(r)].text) for r in rows]
     vectors = section_vectors(snapshot, matrix, rows)
-    pairs = [ScoredPair(a, b, float(vectors[a] @ vectors[b]), overlap=shared) for a, b in _sharing_rare_grams(grams)
-             if _distinct_items(units[a].doc, units[b].doc, together) and (shared := overlap(grams[a], grams[b])) >= SECTION_OVERLAP]
+    pairs = [
+        ScoredPair(a, b, float(vectors[a] @ vectors[b]), overlap=shared)
+        for a, b in _sharing_rare_grams(grams)
+        if _distinct_items(units[a].doc, units[b].doc, together)
+        and (shared := overlap(grams[a], grams[b])) >= SECTION_OVERLAP
+    ]
     return [_cluster("section", group, pairs, units, snapshot, today) for group in _components(pairs)]
 
 
@@ -150,7 +156,14 @@ def _components(pairs: Sequence[ScoredPair]) -> list[list[int]]:
     return sorted(groups.values(), key=lambda g: g[0])
 
 
-def _cluster(kind: Kind, group: list[int], pairs: Sequence[ScoredPair], units: Sequence[Unit], snapshot: IndexSnapshot, today: dt.date) -> DuplicateCluster:
+def _cluster(
+    kind: Kind,
+    group: list[int],
+    pairs: Sequence[ScoredPair],
+    units: Sequence[Unit],
+    snapshot: IndexSnapshot,
+    today: dt.date,
+) -> DuplicateCluster:
     ordered = sorted(group, key=lambda u: _recency(units[u], snapshot, today))
     keep = _keeper(ordered, units, snapshot, today)
     members = [_member(units[u], snapshot, today) for u in [keep, *(u for u in ordered if u != keep)]]
@@ -159,8 +172,12 @@ def _cluster(kind: Kind, group: list[int], pairs: Sequence[ScoredPair], units: S
     dated = [m for m in members if m.item.updated is not None]
     newest = max(dated, key=lambda m: m.item.updated or dt.date.min).item.id if dated else None
     return DuplicateCluster(
-        kind=kind, members=tuple(members), pairs=tuple(_pair(p, units, snapshot) for p in linked),
-        keep=members[0].item.id, newest=newest, advice=_advice(kind, members),
+        kind=kind,
+        members=tuple(members),
+        pairs=tuple(_pair(p, units, snapshot) for p in linked),
+        keep=members[0].item.id,
+        newest=newest,
+        advice=_advice(kind, members),
     )
 
 
@@ -174,8 +191,13 @@ def _keeper(ordered: Sequence[int], units: Sequence[Unit], snapshot: IndexSnapsh
 
 
 def _pair(pair: ScoredPair, units: Sequence[Unit], snapshot: IndexSnapshot) -> PairSimilarity:
-    return PairSimilarity(first=_label(units[pair.first], snapshot), second=_label(units[pair.second], snapshot), similarity=round(pair.similarity, 4),
-                          alignment=_round(pair.alignment), overlap=_round(pair.overlap))
+    return PairSimilarity(
+        first=_label(units[pair.first], snapshot),
+        second=_label(units[pair.second], snapshot),
+        similarity=round(pair.similarity, 4),
+        alignment=_round(pair.alignment),
+        overlap=_round(pair.overlap),
+    )
 
 
 def _round(value: float | None) -> float | None:
@@ -208,7 +230,9 @@ def _advice(kind: Kind, members: Sequence[ClusterMember]) -> str:
     keep, others = members[0], members[1:]
     names = ", ".join(f"'{m.item.id}'" for m in others)
     if kind == "item":
-        return f"Keep '{keep.item.id}' ({_why_keep(keep, others)}); retire {names} or merge what is still needed into it."
+        return (
+            f"Keep '{keep.item.id}' ({_why_keep(keep, others)}); retire {names} or merge what is still needed into it."
+        )
     return f"The same text is in several items; keep the master in '{keep.item.id}' ({_why_keep(keep, others)}) and update or link it from {names}."
 
 

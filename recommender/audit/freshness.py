@@ -29,13 +29,21 @@ def months_before(today: dt.date, months: int) -> dt.date:
 
 def expired_items(documents: Sequence[StoredDocument], *, today: dt.date) -> list[FreshnessFinding]:
     found = [d for d in documents if d.meta.is_expired(today)]
-    return [_finding(d, "expired", f"expired on {d.meta.expires}; it is never recommended") for d in sorted(found, key=_by_expiry)]
+    return [
+        _finding(d, "expired", f"expired on {d.meta.expires}; it is never recommended")
+        for d in sorted(found, key=_by_expiry)
+    ]
 
 
 def stale_items(documents: Sequence[StoredDocument], *, today: dt.date, months: int) -> list[FreshnessFinding]:
     cutoff = months_before(today, months)
-    found = [d for d in documents if not d.meta.is_expired(today) and d.meta.updated is not None and d.meta.updated < cutoff]
-    return [_finding(d, "stale", f"last updated {d.meta.updated}, more than {months} months ago") for d in sorted(found, key=_by_update)]
+    found = [
+        d for d in documents if not d.meta.is_expired(today) and d.meta.updated is not None and d.meta.updated < cutoff
+    ]
+    return [
+        _finding(d, "stale", f"last updated {d.meta.updated}, more than {months} months ago")
+        for d in sorted(found, key=_by_update)
+    ]
 
 
 def undated_items(documents: Sequence[StoredDocument]) -> list[ItemRef]:
@@ -54,7 +62,11 @@ def missing_metadata(documents: Sequence[StoredDocument]) -> list[MissingMetadat
 
 def _missing(document: StoredDocument) -> tuple[Field, ...]:
     meta = document.meta
-    checks: tuple[tuple[Field, bool], ...] = (("audience", meta.audience_given), ("stages", bool(meta.stages)), ("roles", bool(meta.roles)))
+    checks: tuple[tuple[Field, bool], ...] = (
+        ("audience", meta.audience_given),
+        ("stages", bool(meta.stages)),
+        ("roles", bool(meta.roles)),
+    )
     return tuple(name for name, present in checks if not present)
 
 

@@ -22,12 +22,18 @@ def read_problems(path: Path) -> tuple[str, ...]:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
-        raise RecommenderError(f"cannot read the problems file {path}: {exc}", hint="Give a UTF-8 text file with one buyer problem per line.") from exc
+        raise RecommenderError(
+            f"cannot read the problems file {path}: {exc}",
+            hint="Give a UTF-8 text file with one buyer problem per line.",
+        ) from exc
     problems: dict[str, None] = {}
     for number, line in enumerate(lines, start=1):
         text = line.strip()
         if len(text) > MAX_PROBLEM_CHARS:
-            raise RecommenderError(f"{path}:{number}: the problem is {len(text)} characters long; at most {MAX_PROBLEM_CHARS} are allowed", hint="Shorten it to a sentence or two in the buyer's words.")
+            raise RecommenderError(
+                f"{path}:{number}: the problem is {len(text)} characters long; at most {MAX_PROBLEM_CHARS} are allowed",
+                hint="Shorten it to a sentence or two in the buyer's words.",
+            )
         if text and not text.startswith("#"):
             problems.setdefault(text, None)
     if not problems:

@@ -26,59 +26,104 @@ LONG_LIST = 25  # longer tables start folded (a <details> element, no script nee
 
 
 def render_html(report: AuditReport) -> str:
-    body = "\n".join([
-        _header(report), _fix_first(report), _summary(report),
-        _section("Coverage: buying job x role", _heatmap(report.coverage_roles), _coverage_note(report.coverage_roles)),
-        _section("Coverage: buying job x industry", _heatmap(report.coverage_industries), _coverage_note(report.coverage_industries)),
-        _section("Near-duplicate items", _clusters(report.duplicates), f"Screened at document similarity {report.thresholds.duplicate_screen:.2f}, confirmed at passage alignment {report.thresholds.duplicate_alignment:.2f}."),
-        _section("Sections repeated across items", _clusters(report.section_duplicates), f"Sections of at least {report.thresholds.section_min_words} words in different items that share {report.thresholds.section_overlap:.0%} or more of their wording (word 3-grams)."),
-        _gaps(report.problem_gaps, report.thresholds.answers),
-        _section("Expired and stale items", _freshness([*report.expired, *report.stale]), f"Stale: not updated for {report.thresholds.stale_months} months. {len(report.undated)} items have no 'updated' date."),
-        _section("Missing metadata", _missing(report.missing_metadata), "Without an audience an item is internal and never reaches a buyer; without stages or roles it cannot be fitted to one."),
-        _never(report),
-    ])
-    return f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\n<title>Content audit {escape(report.today.isoformat())}</title>\n<style>{_CSS}</style></head>\n<body>\n{body}\n</body></html>\n"
+    body = "\n".join(
+        [
+            _header(report),
+            _fix_first(report),
+            _summary(report),
+            _section(
+                "Coverage: buying job x role", _heatmap(report.coverage_roles), _coverage_note(report.coverage_roles)
+            ),
+            _section(
+                "Coverage: buying job x industry",
+                _heatmap(report.coverage_industries),
+                _coverage_note(report.coverage_industries),
+            ),
+            _section(
+                "Near-duplicate items",
+                _clusters(report.duplicates),
+                f"Screened at document similarity {report.thresholds.duplicate_screen:.2f}, confirmed at passage alignment {report.thresholds.duplicate_alignment:.2f}.",
+            ),
+            _section(
+                "Sections repeated across items",
+                _clusters(report.section_duplicates),
+                f"Sections of at least {report.thresholds.section_min_words} words in different items that share {report.thresholds.section_overlap:.0%} or more of their wording (word 3-grams).",
+            ),
+            _gaps(report.problem_gaps, report.thresholds.answers),
+            _section(
+                "Expired and stale items",
+                _freshness([*report.expired, *report.stale]),
+                f"Stale: not updated for {report.thresholds.stale_months} months. {len(report.undated)} items have no 'updated' date.",
+            ),
+            _section(
+                "Missing metadata",
+                _missing(report.missing_metadata),
+                "Without an audience an item is internal and never reaches a buyer; without stages or roles it cannot be fitted to one.",
+            ),
+            _never(report),
+        ]
+    )
+    return f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">\n<title>Content audit {escape(report.today.isoformat())}</title>\n<style>{_CSS}</style></head>\n<body>\n{body}\n</body></html>\n'
 
 
 def _header(report: AuditReport) -> str:
-    return (f"<header><h1>Content library audit</h1><p class=\"muted\">{report.documents} items in <code>{escape(report.index)}</code> "
-            f"(build {escape(report.build_id)}), as of {report.today.isoformat()}</p></header>")
+    return (
+        f'<header><h1>Content library audit</h1><p class="muted">{report.documents} items in <code>{escape(report.index)}</code> '
+        f"(build {escape(report.build_id)}), as of {report.today.isoformat()}</p></header>"
+    )
 
 
 def _fix_first(report: AuditReport) -> str:
     if not report.fix_first:
         return "<section><h2>Fix first</h2><p>Nothing urgent: no finding needs action first.</p></section>"
-    rows = "".join(f"<li class=\"{f.severity}\"><b>{escape(f.severity)}</b> {escape(f.what)}<br><span class=\"muted\">{escape(f.action)}</span></li>" for f in report.fix_first)
-    return f"<section><h2>Fix first</h2><ol class=\"fixes\">{rows}</ol></section>"
+    rows = "".join(
+        f'<li class="{f.severity}"><b>{escape(f.severity)}</b> {escape(f.what)}<br><span class="muted">{escape(f.action)}</span></li>'
+        for f in report.fix_first
+    )
+    return f'<section><h2>Fix first</h2><ol class="fixes">{rows}</ol></section>'
 
 
 def _summary(report: AuditReport) -> str:
     s = report.summary
-    tiles = [("items", s.documents, ""), ("sendable to buyers", s.sendable, ""), ("duplicate clusters", s.duplicate_clusters, "warn"),
-             ("expired", s.expired, "bad"), ("stale", s.stale, "warn"), ("missing metadata", s.missing_metadata, "warn"),
-             ("empty role cells", s.empty_cells, "bad"), ("thin role cells", s.thin_cells, "warn")]
+    tiles = [
+        ("items", s.documents, ""),
+        ("sendable to buyers", s.sendable, ""),
+        ("duplicate clusters", s.duplicate_clusters, "warn"),
+        ("expired", s.expired, "bad"),
+        ("stale", s.stale, "warn"),
+        ("missing metadata", s.missing_metadata, "warn"),
+        ("empty role cells", s.empty_cells, "bad"),
+        ("thin role cells", s.thin_cells, "warn"),
+    ]
     if s.problem_gaps is not None:
         tiles.append((f"problem gaps of {s.problems_checked}", s.problem_gaps, "bad"))
     if s.never_recommended is not None:
         tiles.append(("never recommended", s.never_recommended, "warn"))
-    cells = "".join(f"<div class=\"tile {kind if value else ''}\"><b>{value}</b><span>{escape(label)}</span></div>" for label, value, kind in tiles)
-    return f"<div class=\"tiles\">{cells}</div>"
+    cells = "".join(
+        f'<div class="tile {kind if value else ""}"><b>{value}</b><span>{escape(label)}</span></div>'
+        for label, value, kind in tiles
+    )
+    return f'<div class="tiles">{cells}</div>'
 
 
 def _section(title: str, content: str, note: str = "") -> str:
-    lead = f"<p class=\"muted\">{escape(note)}</p>" if note else ""
+    lead = f'<p class="muted">{escape(note)}</p>' if note else ""
     return f"<section><h2>{escape(title)}</h2>{lead}{content}</section>"
 
 
 def _heatmap(matrix: CoverageMatrix) -> str:
     top = max((c.count for c in matrix.cells), default=0) or 1
-    head = "".join(f"<th class=\"col\">{escape(c)}</th>" for c in matrix.columns)
+    head = "".join(f'<th class="col">{escape(c)}</th>' for c in matrix.columns)
     rows = []
     for stage in matrix.stages:
         cells = "".join(_heat_cell(matrix.cell(stage, column), top) for column in matrix.columns)
-        rows.append(f"<tr><th class=\"row\">{escape(stage)}</th>{cells}</tr>")
-    legend = "<p class=\"legend\"><span class=\"sw empty\"></span> empty <span class=\"sw thin\"></span> thin (" + str(matrix.thin_at_most) + " or fewer) <span class=\"sw ok\"></span> more items, darker = more</p>"
-    return f"<table class=\"heat\"><tr><th></th>{head}</tr>{''.join(rows)}</table>{legend}"
+        rows.append(f'<tr><th class="row">{escape(stage)}</th>{cells}</tr>')
+    legend = (
+        '<p class="legend"><span class="sw empty"></span> empty <span class="sw thin"></span> thin ('
+        + str(matrix.thin_at_most)
+        + ' or fewer) <span class="sw ok"></span> more items, darker = more</p>'
+    )
+    return f'<table class="heat"><tr><th></th>{head}</tr>{"".join(rows)}</table>{legend}'
 
 
 def _heat_cell(cell: CoverageCell, top: int) -> str:
@@ -86,27 +131,35 @@ def _heat_cell(cell: CoverageCell, top: int) -> str:
     if cell.flag == "ok":
         alpha = 0.15 + 0.85 * cell.count / top
         ink = "#fff" if alpha > 0.55 else "#123"
-        return f"<td class=\"ok\" style=\"background:rgba(30,90,170,{alpha:.2f});color:{ink}\" title=\"{tip}\">{cell.count}</td>"
-    return f"<td class=\"{cell.flag}\" title=\"{tip}\">{cell.count}</td>"
+        return (
+            f'<td class="ok" style="background:rgba(30,90,170,{alpha:.2f});color:{ink}" title="{tip}">{cell.count}</td>'
+        )
+    return f'<td class="{cell.flag}" title="{tip}">{cell.count}</td>'
 
 
 def _coverage_note(matrix: CoverageMatrix) -> str:
     empty, thin = len(matrix.flagged("empty")), len(matrix.flagged("thin"))
-    untagged = f" {len(matrix.untagged)} sendable items lack a stage or {matrix.dimension} tag and count in no cell." if matrix.untagged else ""
+    untagged = (
+        f" {len(matrix.untagged)} sendable items lack a stage or {matrix.dimension} tag and count in no cell."
+        if matrix.untagged
+        else ""
+    )
     return f"Buyer-facing, unexpired items per cell: {empty} empty and {thin} thin cells.{untagged} Hover a cell for its items."
 
 
 def _clusters(clusters: Sequence[DuplicateCluster]) -> str:
     if not clusters:
-        return "<p class=\"ok-note\">None found.</p>"
+        return '<p class="ok-note">None found.</p>'
     return _fold(len(clusters), "".join(_cluster(c) for c in clusters), "clusters")
 
 
 def _cluster(cluster: DuplicateCluster) -> str:
     rows = "".join(_member_row(m, keep=m.item.id == cluster.keep) for m in cluster.members)
     pairs = "; ".join(_pair_text(p) for p in cluster.pairs)
-    return (f"<div class=\"card\"><p><b>similarity {pairs}</b></p><table class=\"list\"><tr><th></th><th>id</th><th>title</th><th>updated</th><th>owner</th></tr>{rows}</table>"
-            f"<p>{escape(cluster.advice)}</p></div>")
+    return (
+        f'<div class="card"><p><b>similarity {pairs}</b></p><table class="list"><tr><th></th><th>id</th><th>title</th><th>updated</th><th>owner</th></tr>{rows}</table>'
+        f"<p>{escape(cluster.advice)}</p></div>"
+    )
 
 
 def _pair_text(pair: PairSimilarity) -> str:
@@ -116,20 +169,31 @@ def _pair_text(pair: PairSimilarity) -> str:
 
 
 def _member_row(member: ClusterMember, *, keep: bool) -> str:
-    badges = ("<span class=\"badge keep\">keep</span> " if keep else "") + ("<span class=\"badge bad\">expired</span>" if member.expired else "")
-    section = f"<br><span class=\"muted\">{escape(member.section)}</span>" if member.section else ""
+    badges = ('<span class="badge keep">keep</span> ' if keep else "") + (
+        '<span class="badge bad">expired</span>' if member.expired else ""
+    )
+    section = f'<br><span class="muted">{escape(member.section)}</span>' if member.section else ""
     item = member.item
-    return f"<tr><td>{badges}</td><td><code>{escape(item.id)}</code>{section}</td><td>{escape(item.title)}</td><td class=\"nowrap\">{_date(item.updated)}</td><td>{escape(item.owner or '-')}</td></tr>"
+    return f'<tr><td>{badges}</td><td><code>{escape(item.id)}</code>{section}</td><td>{escape(item.title)}</td><td class="nowrap">{_date(item.updated)}</td><td>{escape(item.owner or "-")}</td></tr>'
 
 
 def _gaps(gaps: ProblemGaps | None, answers: float) -> str:
     if gaps is None:
-        return _section("Problem gaps", "<p class=\"muted\">No problems file given (--problems).</p>")
-    note = (f"{len(gaps.gaps)} of {gaps.checked} common problems in {gaps.source} have no buyer-facing item that reaches the recommender's "
-            f"answer threshold ({answers:.2f}; the mark on each bar): the content team's to-do list.")
-    rows = "".join(f"<tr><td>{escape(g.problem)}</td><td>{_closest(g.closest.id, g.closest.title) if g.closest else '-'}</td>"
-                   f"<td>{_bar(g.closest.similarity if g.closest else 0.0, answers)}</td></tr>" for g in gaps.gaps)
-    table = f"<table class=\"list\"><tr><th>problem</th><th>closest item</th><th>how close</th></tr>{rows}</table>" if rows else "<p class=\"ok-note\">Every problem is answered.</p>"
+        return _section("Problem gaps", '<p class="muted">No problems file given (--problems).</p>')
+    note = (
+        f"{len(gaps.gaps)} of {gaps.checked} common problems in {gaps.source} have no buyer-facing item that reaches the recommender's "
+        f"answer threshold ({answers:.2f}; the mark on each bar): the content team's to-do list."
+    )
+    rows = "".join(
+        f"<tr><td>{escape(g.problem)}</td><td>{_closest(g.closest.id, g.closest.title) if g.closest else '-'}</td>"
+        f"<td>{_bar(g.closest.similarity if g.closest else 0.0, answers)}</td></tr>"
+        for g in gaps.gaps
+    )
+    table = (
+        f'<table class="list"><tr><th>problem</th><th>closest item</th><th>how close</th></tr>{rows}</table>'
+        if rows
+        else '<p class="ok-note">Every problem is answered.</p>'
+    )
     return _section("Problem gaps", table, note)
 
 
@@ -141,31 +205,52 @@ def _bar(value: float, threshold: float) -> str:
     """A bar on a scale where the threshold sits at two thirds."""
     full = 1.5 * threshold if threshold > 0 else 1.0
     width = min(max(value, 0.0) / full, 1.0) * 100
-    return (f"<div class=\"bar\"><span style=\"width:{width:.0f}%\"></span><i style=\"left:{100 / 1.5:.0f}%\"></i></div>"
-            f"<span class=\"muted\">{value:.2f}</span>")
+    return (
+        f'<div class="bar"><span style="width:{width:.0f}%"></span><i style="left:{100 / 1.5:.0f}%"></i></div>'
+        f'<span class="muted">{value:.2f}</span>'
+    )
 
 
 def _freshness(findings: Sequence[FreshnessFinding]) -> str:
     if not findings:
-        return "<p class=\"ok-note\">None.</p>"
-    rows = "".join(f"<tr><td><span class=\"badge {'bad' if f.status == 'expired' else 'warn'}\">{f.status}</span></td>{_item_cells(f.item)}<td>{escape(f.detail)}</td></tr>" for f in findings)
-    return _fold(len(findings), f"<table class=\"list\"><tr><th></th><th>id</th><th>title</th><th>owner</th><th></th></tr>{rows}</table>", "items")
+        return '<p class="ok-note">None.</p>'
+    rows = "".join(
+        f'<tr><td><span class="badge {"bad" if f.status == "expired" else "warn"}">{f.status}</span></td>{_item_cells(f.item)}<td>{escape(f.detail)}</td></tr>'
+        for f in findings
+    )
+    return _fold(
+        len(findings),
+        f'<table class="list"><tr><th></th><th>id</th><th>title</th><th>owner</th><th></th></tr>{rows}</table>',
+        "items",
+    )
 
 
 def _missing(missing: Sequence[MissingMetadata]) -> str:
     if not missing:
-        return "<p class=\"ok-note\">None.</p>"
+        return '<p class="ok-note">None.</p>'
     rows = "".join(f"<tr>{_item_cells(m.item)}<td>{escape(', '.join(m.missing))}</td></tr>" for m in missing)
-    return _fold(len(missing), f"<table class=\"list\"><tr><th>id</th><th>title</th><th>owner</th><th>missing</th></tr>{rows}</table>", "items")
+    return _fold(
+        len(missing),
+        f'<table class="list"><tr><th>id</th><th>title</th><th>owner</th><th>missing</th></tr>{rows}</table>',
+        "items",
+    )
 
 
 def _never(report: AuditReport) -> str:
     unused = report.never_recommended
     if unused is None:
-        return _section("Never recommended", "<p class=\"muted\">No batch results given (--results).</p>")
+        return _section("Never recommended", '<p class="muted">No batch results given (--results).</p>')
     note = f"{len(unused.items)} items (of them {unused.buyer_facing} buyer-facing) were picked for none of the {unused.results} requests in {unused.source}."
     rows = "".join(f"<tr>{_item_cells(i)}<td>{i.audience}</td></tr>" for i in unused.items)
-    return _section("Never recommended", _fold(len(unused.items), f"<table class=\"list\"><tr><th>id</th><th>title</th><th>owner</th><th>audience</th></tr>{rows}</table>", "items"), note)
+    return _section(
+        "Never recommended",
+        _fold(
+            len(unused.items),
+            f'<table class="list"><tr><th>id</th><th>title</th><th>owner</th><th>audience</th></tr>{rows}</table>',
+            "items",
+        ),
+        note,
+    )
 
 
 def _item_cells(item: ItemRef) -> str:

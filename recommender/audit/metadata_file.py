@@ -46,14 +46,24 @@ class Applied:
 
 def suggestions_file(recommender: Recommender) -> SuggestionsFile:
     snapshot = recommender.snapshot
-    found = suggest(snapshot, document_vectors(snapshot, recommender.retriever.matrix), recommender.retriever.embedder, recommender.vocabulary)
+    found = suggest(
+        snapshot,
+        document_vectors(snapshot, recommender.retriever.matrix),
+        recommender.retriever.embedder,
+        recommender.vocabulary,
+    )
     entries = [_entry(recommender, s) for s in found]
     sources = ", ".join(snapshot.manifest.sources)
-    header = (f"# Suggested metadata for {len(entries)} item(s) of {sources}, from `recommender audit --suggest`.\n"
-              "# Each value comes with its confidence. Review: edit `set`, or set `apply: false` to skip an item.\n"
-              "# Then: recommender apply-metadata THIS_FILE --library FOLDER (only keys an item lacks are written).\n"
-              "# `audience` is never suggested: whether a buyer may see an item is a person's decision.\n")
-    return SuggestionsFile(header + (yaml.safe_dump(entries, sort_keys=False, allow_unicode=True, width=120) if entries else "[]\n"), len(entries))
+    header = (
+        f"# Suggested metadata for {len(entries)} item(s) of {sources}, from `recommender audit --suggest`.\n"
+        "# Each value comes with its confidence. Review: edit `set`, or set `apply: false` to skip an item.\n"
+        "# Then: recommender apply-metadata THIS_FILE --library FOLDER (only keys an item lacks are written).\n"
+        "# `audience` is never suggested: whether a buyer may see an item is a person's decision.\n"
+    )
+    return SuggestionsFile(
+        header + (yaml.safe_dump(entries, sort_keys=False, allow_unicode=True, width=120) if entries else "[]\n"),
+        len(entries),
+    )
 
 
 def _entry(recommender: Recommender, found: ItemSuggestions) -> dict[str, Any]:
@@ -67,7 +77,14 @@ def _entry(recommender: Recommender, found: ItemSuggestions) -> dict[str, Any]:
         if chosen:
             values[field] = [s.value for s in chosen]
             confidence[field] = [s.confidence for s in chosen]
-    return {"path": document.rel_path, "id": document.meta.id, "title": document.meta.title, "apply": True, "set": values, "confidence": confidence}
+    return {
+        "path": document.rel_path,
+        "id": document.meta.id,
+        "title": document.meta.title,
+        "apply": True,
+        "set": values,
+        "confidence": confidence,
+    }
 
 
 MIN_CONFIDENCE = 0.5  # below this, type was right 31% and stages 65% of the time (benchmarks/results/suggest.json)
@@ -83,12 +100,18 @@ def apply_file(path: Path, library: Path, *, min_confidence: float = MIN_CONFIDE
     out = []
     for number, entry in enumerate(entries, start=1):
         if not isinstance(entry, dict) or "path" not in entry or not isinstance(entry.get("set", {}), dict):
-            raise RecommenderError(f"{path}: entry {number} is not a suggestion with 'path' and 'set'", hint="Regenerate the file with 'recommender audit --suggest'.")
+            raise RecommenderError(
+                f"{path}: entry {number} is not a suggestion with 'path' and 'set'",
+                hint="Regenerate the file with 'recommender audit --suggest'.",
+            )
         if entry.get("apply", True) is False or not entry.get("set"):
             continue
         target = (library / str(entry["path"])).resolve()
         if library.resolve() not in target.parents or not target.is_file():
-            raise RecommenderError(f"{path}: entry {number} names '{entry['path']}', which is not a file in {library}", hint="Give the folder that was indexed with --library.")
+            raise RecommenderError(
+                f"{path}: entry {number} names '{entry['path']}', which is not a file in {library}",
+                hint="Give the folder that was indexed with --library.",
+            )
         keys = _apply(target, _confident(entry["set"], entry.get("confidence") or {}, min_confidence))
         if keys:
             out.append(Applied(str(entry["path"]), keys))
@@ -116,9 +139,13 @@ def _read(path: Path) -> list[Any]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
-        raise RecommenderError(f"cannot read the suggestions file {path}: {exc}", hint="Give the file 'recommender audit --suggest' wrote.") from exc
+        raise RecommenderError(
+            f"cannot read the suggestions file {path}: {exc}", hint="Give the file 'recommender audit --suggest' wrote."
+        ) from exc
     if not isinstance(data, list):
-        raise RecommenderError(f"{path} is not a list of suggestions", hint="Give the file 'recommender audit --suggest' wrote.")
+        raise RecommenderError(
+            f"{path} is not a list of suggestions", hint="Give the file 'recommender audit --suggest' wrote."
+        )
     return data
 
 
@@ -144,5 +171,8 @@ def _keys(front: str) -> set[str]:
     try:
         data = yaml.safe_load(front)
     except yaml.YAMLError as exc:
-        raise RecommenderError(f"a file's front matter is not valid YAML ({exc})", hint="Fix its front matter first; 'recommender index' reports where.") from exc
+        raise RecommenderError(
+            f"a file's front matter is not valid YAML ({exc})",
+            hint="Fix its front matter first; 'recommender index' reports where.",
+        ) from exc
     return set(data) if isinstance(data, dict) else set()

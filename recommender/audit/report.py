@@ -29,7 +29,15 @@ class ItemRef(_Frozen):
     @classmethod
     def of(cls, document: StoredDocument) -> ItemRef:
         m = document.meta
-        return cls(id=m.id, title=m.title, path=document.rel_path, owner=m.owner, audience=m.audience, updated=m.updated, expires=m.expires)
+        return cls(
+            id=m.id,
+            title=m.title,
+            path=document.rel_path,
+            owner=m.owner,
+            audience=m.audience,
+            updated=m.updated,
+            expires=m.expires,
+        )
 
 
 class ClusterMember(_Frozen):
@@ -42,7 +50,10 @@ class PairSimilarity(_Frozen):
     first: str
     second: str
     similarity: float = Field(description="cosine similarity of the two mean vectors")
-    alignment: float | None = Field(default=None, description="items: how well each item's passages find a counterpart in the other (the lower direction)")
+    alignment: float | None = Field(
+        default=None,
+        description="items: how well each item's passages find a counterpart in the other (the lower direction)",
+    )
     overlap: float | None = Field(default=None, description="sections: Jaccard overlap of their word 3-grams")
 
 
@@ -188,10 +199,17 @@ class AuditReport(_Frozen):
     def summary(self) -> AuditSummary:
         roles, gaps, unused = self.coverage_roles, self.problem_gaps, self.never_recommended
         return AuditSummary(
-            documents=self.documents, sendable=self.sendable,
-            duplicate_clusters=len(self.duplicates), section_clusters=len(self.section_duplicates),
-            expired=len(self.expired), stale=len(self.stale), undated=len(self.undated), missing_metadata=len(self.missing_metadata),
-            empty_cells=len(roles.flagged("empty")), thin_cells=len(roles.flagged("thin")),
-            problems_checked=gaps.checked if gaps else None, problem_gaps=len(gaps.gaps) if gaps else None,
+            documents=self.documents,
+            sendable=self.sendable,
+            duplicate_clusters=len(self.duplicates),
+            section_clusters=len(self.section_duplicates),
+            expired=len(self.expired),
+            stale=len(self.stale),
+            undated=len(self.undated),
+            missing_metadata=len(self.missing_metadata),
+            empty_cells=len(roles.flagged("empty")),
+            thin_cells=len(roles.flagged("thin")),
+            problems_checked=gaps.checked if gaps else None,
+            problem_gaps=len(gaps.gaps) if gaps else None,
             never_recommended=len(unused.items) if unused else None,
         )

@@ -28,19 +28,28 @@ class AuditOptions:
     results: Path | None = None  # the output of a batch run
 
 
-def audit_library(snapshot: IndexSnapshot, options: AuditOptions, *, recommender: Recommender | None = None) -> AuditReport:
+def audit_library(
+    snapshot: IndexSnapshot, options: AuditOptions, *, recommender: Recommender | None = None
+) -> AuditReport:
     """The whole audit. Problem gaps need a Recommender over the same snapshot (it embeds the problems)."""
     today, documents = options.today, snapshot.documents
     matrix = dup.piece_matrix(snapshot)
     items = dup.item_clusters(snapshot, matrix, today=today)
     return AuditReport(
-        index=str(snapshot.path), build_id=snapshot.manifest.build_id, today=today, thresholds=_thresholds(options, snapshot),
-        documents=len(documents), sendable=len(cov.sendable(documents, today=today)),
-        duplicates=tuple(items), section_duplicates=tuple(dup.section_clusters(snapshot, matrix, today=today, same_item=items)),
+        index=str(snapshot.path),
+        build_id=snapshot.manifest.build_id,
+        today=today,
+        thresholds=_thresholds(options, snapshot),
+        documents=len(documents),
+        sendable=len(cov.sendable(documents, today=today)),
+        duplicates=tuple(items),
+        section_duplicates=tuple(dup.section_clusters(snapshot, matrix, today=today, same_item=items)),
         expired=tuple(fresh.expired_items(documents, today=today)),
         stale=tuple(fresh.stale_items(documents, today=today, months=options.stale_months)),
-        undated=tuple(fresh.undated_items(documents)), missing_metadata=tuple(fresh.missing_metadata(documents)),
-        coverage_roles=cov.coverage(documents, "role", today=today), coverage_industries=cov.coverage(documents, "industry", today=today),
+        undated=tuple(fresh.undated_items(documents)),
+        missing_metadata=tuple(fresh.missing_metadata(documents)),
+        coverage_roles=cov.coverage(documents, "role", today=today),
+        coverage_industries=cov.coverage(documents, "industry", today=today),
         problem_gaps=_gaps(snapshot, options, recommender),
         never_recommended=never_recommended(snapshot, options.results) if options.results else None,
     )
@@ -55,5 +64,12 @@ def _gaps(snapshot: IndexSnapshot, options: AuditOptions, recommender: Recommend
 
 
 def _thresholds(options: AuditOptions, snapshot: IndexSnapshot) -> Thresholds:
-    return Thresholds(duplicate_screen=SCREEN, duplicate_alignment=ALIGNED, section_overlap=dup.SECTION_OVERLAP,
-                      section_min_words=dup.SECTION_MIN_WORDS, answers=snapshot.manifest.calibration.answers, stale_months=options.stale_months, thin_at_most=cov.THIN_AT_MOST)
+    return Thresholds(
+        duplicate_screen=SCREEN,
+        duplicate_alignment=ALIGNED,
+        section_overlap=dup.SECTION_OVERLAP,
+        section_min_words=dup.SECTION_MIN_WORDS,
+        answers=snapshot.manifest.calibration.answers,
+        stale_months=options.stale_months,
+        thin_at_most=cov.THIN_AT_MOST,
+    )

@@ -15,9 +15,10 @@ applies (`recommender apply-metadata FILE`); nothing here changes content.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
-from typing import Literal, Sequence
+from typing import Literal
 
 import numpy as np
 import yaml
@@ -53,29 +54,55 @@ def descriptions() -> dict[str, dict[str, str]]:
     return {field: dict(values) for field, values in data.items()}
 
 
-def suggest(snapshot: IndexSnapshot, doc_vectors: np.ndarray, embedder: Embedder, vocabulary: Vocabulary) -> list[ItemSuggestions]:
+def suggest(
+    snapshot: IndexSnapshot, doc_vectors: np.ndarray, embedder: Embedder, vocabulary: Vocabulary
+) -> list[ItemSuggestions]:
     """Suggestions for every item missing a type, stages or roles (only for what it misses)."""
     wanted = [d for d in range(len(snapshot.documents)) if _missing(snapshot, d)]
-    return [_only_missing(snapshot, found) for found in suggest_for(snapshot, doc_vectors, embedder, vocabulary, wanted)]
+    return [
+        _only_missing(snapshot, found) for found in suggest_for(snapshot, doc_vectors, embedder, vocabulary, wanted)
+    ]
 
 
 def _only_missing(snapshot: IndexSnapshot, found: ItemSuggestions) -> ItemSuggestions:
     meta = snapshot.documents[found.doc].meta
-    return ItemSuggestions(found.doc, found.type if meta.type == "unknown" else None, () if meta.stages else found.stages, () if meta.roles else found.roles)
+    return ItemSuggestions(
+        found.doc,
+        found.type if meta.type == "unknown" else None,
+        () if meta.stages else found.stages,
+        () if meta.roles else found.roles,
+    )
 
 
-def suggest_for(snapshot: IndexSnapshot, doc_vectors: np.ndarray, embedder: Embedder, vocabulary: Vocabulary, wanted: Sequence[int]) -> list[ItemSuggestions]:
+def suggest_for(
+    snapshot: IndexSnapshot, doc_vectors: np.ndarray, embedder: Embedder, vocabulary: Vocabulary, wanted: Sequence[int]
+) -> list[ItemSuggestions]:
     """Type, stages and roles for the items `wanted`, judged as if they had none (their own tags are not used)."""
     if not wanted:
         return []
-    labels: dict[Field, list[str]] = {"type": list(TYPES), "stages": list(STAGES), "roles": list(vocabulary.roles.values)}
+    labels: dict[Field, list[str]] = {
+        "type": list(TYPES),
+        "stages": list(STAGES),
+        "roles": list(vocabulary.roles.values),
+    }
     texts = descriptions()
-    prototypes = {field: embedder.embed([texts.get(field, {}).get(v, v.replace("-", " ")) for v in values]) for field, values in labels.items()}
+    prototypes = {
+        field: embedder.embed([texts.get(field, {}).get(v, v.replace("-", " ")) for v in values])
+        for field, values in labels.items()
+    }
     out = []
     for doc in wanted:
-        scores = {field: _scores(snapshot, doc_vectors, doc, field, labels[field], prototypes[field]) for field in labels}
-        out.append(ItemSuggestions(doc=doc, type=_single(labels["type"], scores["type"]),
-                                   stages=_several(labels["stages"], scores["stages"]), roles=_several(labels["roles"], scores["roles"])))
+        scores = {
+            field: _scores(snapshot, doc_vectors, doc, field, labels[field], prototypes[field]) for field in labels
+        }
+        out.append(
+            ItemSuggestions(
+                doc=doc,
+                type=_single(labels["type"], scores["type"]),
+                stages=_several(labels["stages"], scores["stages"]),
+                roles=_several(labels["roles"], scores["roles"]),
+            )
+        )
     return out
 
 
@@ -84,7 +111,14 @@ def _missing(snapshot: IndexSnapshot, doc: int) -> bool:
     return meta.type == "unknown" or not meta.stages or not meta.roles
 
 
-def _scores(snapshot: IndexSnapshot, doc_vectors: np.ndarray, doc: int, field: Field, values: Sequence[str], prototypes: np.ndarray) -> np.ndarray:
+def _scores(
+    snapshot: IndexSnapshot,
+    doc_vectors: np.ndarray,
+    doc: int,
+    field: Field,
+    values: Sequence[str],
+    prototypes: np.ndarray,
+) -> np.ndarray:
     described = _softmax(doc_vectors[doc] @ prototypes.T)
     tagged = [d for d in range(len(snapshot.documents)) if d != doc and _tags(snapshot, d, field)]
     if not tagged:

@@ -6,8 +6,9 @@ import datetime as dt
 import functools
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -18,7 +19,11 @@ from rich.markup import escape
 from indexer.errors import RecommenderError
 from indexer.settings import Precision, Runtime, Settings
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="Recommend the right sales content for a buyer - and say what the library does not answer.")
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    help="Recommend the right sales content for a buyer - and say what the library does not answer.",
+)
 err = Console(stderr=True)
 out = Console()
 
@@ -29,24 +34,45 @@ F = TypeVar("F", bound=Callable[..., Any])
 def configure(
     ctx: typer.Context,
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress details to stderr."),
-    model: Path | None = typer.Option(None, "--model", help="Folder of a sentence-transformers model (default: the bundled all-MiniLM-L6-v2).", envvar="RECOMMENDER_MODEL"),
-    runtime: Runtime | None = typer.Option(None, "--runtime", help="Encoder runtime: onnx or torch (default: onnx for indexing; an index answers with its own).",
-                                           envvar="RECOMMENDER_RUNTIME"),
-    precision: Precision | None = typer.Option(None, "--precision", help="Encoder weights: fp32 or int8 (onnx only; default fp32; an index answers with its own).",
-                                               envvar="RECOMMENDER_PRECISION"),
+    model: Path | None = typer.Option(
+        None,
+        "--model",
+        help="Folder of a sentence-transformers model (default: the bundled all-MiniLM-L6-v2).",
+        envvar="RECOMMENDER_MODEL",
+    ),
+    runtime: Runtime | None = typer.Option(
+        None,
+        "--runtime",
+        help="Encoder runtime: onnx or torch (default: onnx for indexing; an index answers with its own).",
+        envvar="RECOMMENDER_RUNTIME",
+    ),
+    precision: Precision | None = typer.Option(
+        None,
+        "--precision",
+        help="Encoder weights: fp32 or int8 (onnx only; default fp32; an index answers with its own).",
+        envvar="RECOMMENDER_PRECISION",
+    ),
 ) -> None:
     """Settings come from RECOMMENDER_* environment variables and these options."""
     level = logging.INFO if verbose else logging.WARNING
-    handler = RichHandler(console=err, show_path=False, level=level)  # the handler's level too: bm25s sets its own logger to DEBUG on import
+    handler = RichHandler(
+        console=err, show_path=False, level=level
+    )  # the handler's level too: bm25s sets its own logger to DEBUG on import
     logging.basicConfig(level=level, handlers=[handler], format="%(message)s")
     _quiet_libraries()
     given: dict[str, Any] = {"model": model, "runtime": runtime, "precision": precision}
     try:
         ctx.obj = Settings(**{k: v for k, v in given.items() if v is not None})
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {str(e['msg']).removeprefix('Value error, ')}" for e in exc.errors())
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'settings'}: {str(e['msg']).removeprefix('Value error, ')}"
+            for e in exc.errors()
+        )
         err.print(f"[bold red]error:[/] the settings are not valid: {escape(problems)}", highlight=False)
-        err.print("  Check the RECOMMENDER_* environment variables and the global options (recommender --help).", highlight=False)
+        err.print(
+            "  Check the RECOMMENDER_* environment variables and the global options (recommender --help).",
+            highlight=False,
+        )
         raise typer.Exit(1) from None
 
 
@@ -66,7 +92,9 @@ def date_option(value: str | None, option: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter(f"'{value}' is not a date in the form YYYY-MM-DD (like 2026-11-27)", param_hint=option) from None
+        raise typer.BadParameter(
+            f"'{value}' is not a date in the form YYYY-MM-DD (like 2026-11-27)", param_hint=option
+        ) from None
 
 
 def settings_of(ctx: typer.Context, *, index: Path | None = None) -> Settings:

@@ -25,18 +25,34 @@ SHOWN = 12  # rows per list in the terminal; --json and --html have them all
 @user_errors
 def audit_command(
     ctx: typer.Context,
-    index: Path | None = typer.Option(None, "--index", help="Index directory (default .recommender/index, or RECOMMENDER_INDEX)."),
-    problems: Path | None = typer.Option(None, "--problems", help="Common buyer problems, one per line: report those nothing buyer-facing answers."),
-    results: Path | None = typer.Option(None, "--results", help="Output of 'recommender batch': report the items it never picked."),
-    stale_months: int = typer.Option(STALE_MONTHS, "--stale-months", min=1, help="Items not updated for this many months are stale."),
-    today: str | None = typer.Option(None, "--today", help="Date to judge expiry and staleness by (YYYY-MM-DD; default: today)."),
+    index: Path | None = typer.Option(
+        None, "--index", help="Index directory (default .recommender/index, or RECOMMENDER_INDEX)."
+    ),
+    problems: Path | None = typer.Option(
+        None, "--problems", help="Common buyer problems, one per line: report those nothing buyer-facing answers."
+    ),
+    results: Path | None = typer.Option(
+        None, "--results", help="Output of 'recommender batch': report the items it never picked."
+    ),
+    stale_months: int = typer.Option(
+        STALE_MONTHS, "--stale-months", min=1, help="Items not updated for this many months are stale."
+    ),
+    today: str | None = typer.Option(
+        None, "--today", help="Date to judge expiry and staleness by (YYYY-MM-DD; default: today)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON and nothing else on stdout."),
     html: Path | None = typer.Option(None, "--html", help="Also write the report as one self-contained HTML page."),
-    suggest: Path | None = typer.Option(None, "--suggest", help="Write suggested type, stages and roles for untagged items to this YAML file, to review and apply with 'recommender apply-metadata'."),
+    suggest: Path | None = typer.Option(
+        None,
+        "--suggest",
+        help="Write suggested type, stages and roles for untagged items to this YAML file, to review and apply with 'recommender apply-metadata'.",
+    ),
 ) -> None:
     """Audit the library: what to fix first, near-duplicates, expired and stale items, missing metadata, coverage and gaps."""
     settings = settings_of(ctx, index=index)
-    options = AuditOptions(today=date_option(today, "--today"), stale_months=stale_months, problems=problems, results=results)
+    options = AuditOptions(
+        today=date_option(today, "--today"), stale_months=stale_months, problems=problems, results=results
+    )
     recommender = None
     if problems is not None or suggest is not None:
         recommender = Recommender.open(settings, today=lambda: options.today)
@@ -49,7 +65,10 @@ def audit_command(
     if suggest is not None and recommender is not None:
         found = suggestions_file(recommender)
         _write(suggest, found.text)
-        err.print(f"wrote {suggest}: suggestions for {found.items} item(s); review it, then run 'recommender apply-metadata {suggest}'", highlight=False)
+        err.print(
+            f"wrote {suggest}: suggestions for {found.items} item(s); review it, then run 'recommender apply-metadata {suggest}'",
+            highlight=False,
+        )
     if as_json:
         typer.echo(report.model_dump_json(indent=2))
     else:
@@ -60,19 +79,35 @@ def _write(path: Path, text: str) -> None:
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise RecommenderError(f"cannot write {path}: {exc.strerror or exc}", hint="Choose a writable path for --html.") from exc
+        raise RecommenderError(
+            f"cannot write {path}: {exc.strerror or exc}", hint="Choose a writable path for --html."
+        ) from exc
 
 
 # ---- terminal rendering -------------------------------------------------------------------
 
+
 def render_report(console: Console, report: AuditReport) -> None:
     s = report.summary
-    console.print(f"[bold]Audit of {s.documents} items[/] ({s.sendable} sendable to buyers) as of {report.today}", highlight=False)
+    console.print(
+        f"[bold]Audit of {s.documents} items[/] ({s.sendable} sendable to buyers) as of {report.today}", highlight=False
+    )
     _fixes(console, report.fix_first)
     _clusters(console, "Near-duplicate items", report.duplicates)
     _clusters(console, "Sections repeated across items", report.section_duplicates)
-    _rows(console, "Expired and stale", [f"[{'red' if f.status == 'expired' else 'yellow'}]{f.status}[/] {escape(f.item.id)} - {escape(f.detail)}{_owner(f.item.owner)}" for f in [*report.expired, *report.stale]])
-    _rows(console, "Missing metadata", [f"{escape(m.item.id)}: no {', '.join(m.missing)}{_owner(m.item.owner)}" for m in report.missing_metadata])
+    _rows(
+        console,
+        "Expired and stale",
+        [
+            f"[{'red' if f.status == 'expired' else 'yellow'}]{f.status}[/] {escape(f.item.id)} - {escape(f.detail)}{_owner(f.item.owner)}"
+            for f in [*report.expired, *report.stale]
+        ],
+    )
+    _rows(
+        console,
+        "Missing metadata",
+        [f"{escape(m.item.id)}: no {', '.join(m.missing)}{_owner(m.item.owner)}" for m in report.missing_metadata],
+    )
     console.print(_heat(report.coverage_roles))
     console.print(_heat(report.coverage_industries))
     if report.problem_gaps is not None:
@@ -80,20 +115,29 @@ def render_report(console: Console, report: AuditReport) -> None:
         _rows(console, f"Problem gaps ({len(g.gaps)} of {g.checked} problems)", [escape(gap.message) for gap in g.gaps])
     if report.never_recommended is not None:
         n = report.never_recommended
-        _rows(console, f"Never recommended in {n.results} requests ({n.buyer_facing} buyer-facing)", [f"{escape(i.id)} ({i.audience})" for i in n.items])
+        _rows(
+            console,
+            f"Never recommended in {n.results} requests ({n.buyer_facing} buyer-facing)",
+            [f"{escape(i.id)} ({i.audience})" for i in n.items],
+        )
     console.print(_summary_line(report), highlight=False)
 
 
 def _fixes(console: Console, fixes: Sequence[Fix]) -> None:
     style = {"blocker": "bold red", "high": "red", "medium": "yellow", "low": "dim"}
-    lines = [f"{f.rank}. [{style[f.severity]}]{f.severity}[/] {escape(f.what)}\n     [dim]{escape(f.action)}[/]" for f in fixes]
+    lines = [
+        f"{f.rank}. [{style[f.severity]}]{f.severity}[/] {escape(f.what)}\n     [dim]{escape(f.action)}[/]"
+        for f in fixes
+    ]
     _rows(console, "Fix first", lines)
 
 
 def _clusters(console: Console, title: str, clusters: Sequence[DuplicateCluster]) -> None:
     lines = []
     for c in clusters:
-        lines.append(f"{' + '.join(escape(m.item.id + (f' / {m.section}' if m.section else '')) for m in c.members)}: similarity {c.similarity:.3f}")
+        lines.append(
+            f"{' + '.join(escape(m.item.id + (f' / {m.section}' if m.section else '')) for m in c.members)}: similarity {c.similarity:.3f}"
+        )
         lines.append(f"  [dim]{escape(c.advice)}[/]")
     _rows(console, f"{title} ({len(clusters)})", lines, limit=2 * SHOWN)
 
@@ -111,7 +155,9 @@ def _owner(owner: str | None) -> str:
 
 
 def _heat(matrix: CoverageMatrix) -> Table:
-    table = Table(title=f"\nSendable items per buying job x {matrix.dimension}", title_justify="left", title_style="bold")
+    table = Table(
+        title=f"\nSendable items per buying job x {matrix.dimension}", title_justify="left", title_style="bold"
+    )
     table.add_column("")
     for column in matrix.columns:
         table.add_column(column, justify="right")
@@ -124,8 +170,14 @@ def _heat(matrix: CoverageMatrix) -> Table:
 
 def _summary_line(report: AuditReport) -> str:
     s = report.summary
-    parts = [f"{s.duplicate_clusters} duplicate clusters", f"{s.section_clusters} repeated sections", f"{s.expired} expired", f"{s.stale} stale",
-             f"{s.missing_metadata} missing metadata", f"{s.empty_cells} empty and {s.thin_cells} thin job x role cells"]
+    parts = [
+        f"{s.duplicate_clusters} duplicate clusters",
+        f"{s.section_clusters} repeated sections",
+        f"{s.expired} expired",
+        f"{s.stale} stale",
+        f"{s.missing_metadata} missing metadata",
+        f"{s.empty_cells} empty and {s.thin_cells} thin job x role cells",
+    ]
     if s.problem_gaps is not None:
         parts.append(f"{s.problem_gaps} of {s.problems_checked} problems unanswered")
     if s.never_recommended is not None:
@@ -138,10 +190,14 @@ def _summary_line(report: AuditReport) -> str:
 def apply_metadata_command(
     suggestions: Path = typer.Argument(..., help="The file 'recommender audit --suggest' wrote, after review."),
     library: Path = typer.Option(..., "--library", help="The folder of markdown files that was indexed."),
-    min_confidence: float = typer.Option(MIN_CONFIDENCE, "--min-confidence", min=0.0, max=1.0, help="Skip suggested values below this confidence."),
+    min_confidence: float = typer.Option(
+        MIN_CONFIDENCE, "--min-confidence", min=0.0, max=1.0, help="Skip suggested values below this confidence."
+    ),
 ) -> None:
     """Add reviewed metadata suggestions to the library's files: only keys a file lacks, never overwriting; re-index afterwards."""
     applied = apply_file(suggestions, library, min_confidence=min_confidence)
     for change in applied:
         out.print(f"{escape(change.path)}: added {', '.join(change.keys)}", highlight=False)
-    err.print(f"updated {len(applied)} file(s); run 'recommender index {library}' to use the new metadata", highlight=False)
+    err.print(
+        f"updated {len(applied)} file(s); run 'recommender index {library}' to use the new metadata", highlight=False
+    )

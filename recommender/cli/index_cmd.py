@@ -20,10 +20,18 @@ if TYPE_CHECKING:
 @user_errors
 def index_command(
     ctx: typer.Context,
-    paths: list[Path] = typer.Argument(None, help="Markdown files or folders (searched recursively). Default: ./corpus"),
-    index: Path | None = typer.Option(None, "--index", help="Index directory (default .recommender/index, or RECOMMENDER_INDEX)."),
-    strict: bool = typer.Option(False, "--strict", help="Treat any problem in the input as an error: exit non-zero and publish nothing."),
-    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout (progress and problems go to stderr)."),
+    paths: list[Path] = typer.Argument(
+        None, help="Markdown files or folders (searched recursively). Default: ./corpus"
+    ),
+    index: Path | None = typer.Option(
+        None, "--index", help="Index directory (default .recommender/index, or RECOMMENDER_INDEX)."
+    ),
+    strict: bool = typer.Option(
+        False, "--strict", help="Treat any problem in the input as an error: exit non-zero and publish nothing."
+    ),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print the summary as JSON on stdout (progress and problems go to stderr)."
+    ),
 ) -> None:
     """Index a library of markdown content; re-running embeds only what changed."""
     from indexer.build import BuildOptions, build_index, check_sources
@@ -34,7 +42,13 @@ def index_command(
     sources = paths or [Path("corpus")]
     check_sources(sources)  # a wrong path is refused before the encoder loads
     embedder = indexing_encoder(settings, exports=exports_of(settings))
-    options = BuildOptions(index=settings.index, batch_size=settings.batch_size, overlap_tokens=settings.piece_overlap_tokens, keep_builds=settings.keep_builds, strict=strict)
+    options = BuildOptions(
+        index=settings.index,
+        batch_size=settings.batch_size,
+        overlap_tokens=settings.piece_overlap_tokens,
+        keep_builds=settings.keep_builds,
+        strict=strict,
+    )
     with TerminalProgress(err) as progress:
         summary = build_index(sources, options=options, embedder=embedder, vocabulary=vocabulary, progress=progress)
     _print_issues(summary)
@@ -48,12 +62,17 @@ def _print_issues(summary: BuildSummary) -> None:
     for issue in summary.issues:
         where = f"{issue.path}:{issue.line}" if issue.line else issue.path
         colour = "red" if issue.severity == "skipped" else "yellow"
-        err.print(f"[{colour}]{issue.severity}[/] {escape(where)}: {escape(issue.what)}\n    fix: {escape(issue.fix)}", highlight=False)
+        err.print(
+            f"[{colour}]{issue.severity}[/] {escape(where)}: {escape(issue.what)}\n    fix: {escape(issue.fix)}",
+            highlight=False,
+        )
 
 
 def _summary_line(s: BuildSummary) -> str:
-    line = (f"Indexed {s.documents} documents into {s.index} in {s.seconds:.1f}s: {s.added} added, {s.updated} updated, "
-            f"{s.removed} removed, {s.unchanged} unchanged, {s.skipped} skipped; {s.pieces} pieces, {s.pieces_embedded} embedded; {s.sentences} sentences, {s.sentences_embedded} embedded.")
+    line = (
+        f"Indexed {s.documents} documents into {s.index} in {s.seconds:.1f}s: {s.added} added, {s.updated} updated, "
+        f"{s.removed} removed, {s.unchanged} unchanged, {s.skipped} skipped; {s.pieces} pieces, {s.pieces_embedded} embedded; {s.sentences} sentences, {s.sentences_embedded} embedded."
+    )
     if s.skipped:
         reasons = sorted({i.what.split(" (")[0] for i in s.issues if i.severity == "skipped"})
         line += f"\nSkipped because: {'; '.join(reasons)} (details above)."

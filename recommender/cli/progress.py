@@ -13,10 +13,17 @@ class TerminalProgress:
 
     def __init__(self, console: Console) -> None:
         self._enabled = console.is_terminal
-        self._bar = Progress(TextColumn("{task.description:<14}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console, transient=True)
+        self._bar = Progress(
+            TextColumn("{task.description:<14}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+        )
         self._task: TaskID | None = None
 
-    def __enter__(self) -> "TerminalProgress":
+    def __enter__(self) -> TerminalProgress:
         if self._enabled:
             self._bar.start()
         return self

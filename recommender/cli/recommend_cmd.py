@@ -29,14 +29,22 @@ def checked(request: RecommendationRequest, settings: Settings) -> Recommendatio
 @user_errors
 def recommend_command(
     ctx: typer.Context,
-    problem: list[str] = typer.Option(..., "--problem", "-p", help="A problem in the buyer's words (repeat for several, up to 10)."),
-    stage: str | None = typer.Option(None, "--stage", help="Buying job or alias (awareness, evaluation, proposal, ...)."),
-    role: list[str] = typer.Option([], "--role", help="Buying-group role (repeat for several): cfo, controller, it-security, ..."),
+    problem: list[str] = typer.Option(
+        ..., "--problem", "-p", help="A problem in the buyer's words (repeat for several, up to 10)."
+    ),
+    stage: str | None = typer.Option(
+        None, "--stage", help="Buying job or alias (awareness, evaluation, proposal, ...)."
+    ),
+    role: list[str] = typer.Option(
+        [], "--role", help="Buying-group role (repeat for several): cfo, controller, it-security, ..."
+    ),
     industry: str | None = typer.Option(None, "--industry"),
     sent: list[str] = typer.Option([], "--sent", help="Id of an item the buyer already has (repeatable)."),
     max_items: int = typer.Option(5, "--max-items", help="At most this many items (1-20)."),
     budget_minutes: float | None = typer.Option(None, "--budget-minutes", help="Total reading time the buyer has."),
-    audience: str = typer.Option("buyer", "--audience", help="buyer (only buyer-facing content) or seller (internal too)."),
+    audience: str = typer.Option(
+        "buyer", "--audience", help="buyer (only buyer-facing content) or seller (internal too)."
+    ),
     include_type: list[str] = typer.Option([], "--type", help="Only these content types (repeatable)."),
     exclude_type: list[str] = typer.Option([], "--exclude-type", help="Never these content types (repeatable)."),
     per_role: bool = typer.Option(False, "--per-role", help="One short set per role, without repeats."),
@@ -45,9 +53,23 @@ def recommend_command(
 ) -> None:
     """Recommend a short, reasoned set of content for a buyer's problems."""
     settings = settings_of(ctx, index=index)
-    request = checked(parse_request({"problems": problem, "stage": stage, "roles": role, "industry": industry, "already_sent": sent, "max_items": max_items,
-                                     "reading_budget_minutes": budget_minutes, "audience": audience, "include_types": include_type,
-                                     "exclude_types": exclude_type}), settings)
+    request = checked(
+        parse_request(
+            {
+                "problems": problem,
+                "stage": stage,
+                "roles": role,
+                "industry": industry,
+                "already_sent": sent,
+                "max_items": max_items,
+                "reading_budget_minutes": budget_minutes,
+                "audience": audience,
+                "include_types": include_type,
+                "exclude_types": exclude_type,
+            }
+        ),
+        settings,
+    )
     from recommender.service import Recommender
 
     recommender = Recommender.open(settings)
@@ -63,7 +85,9 @@ def recommend_command(
 @user_errors
 def ask_command(
     ctx: typer.Context,
-    text: str = typer.Argument(..., help="The buyer in a seller's words, e.g. 'CFO at a regional bank worried about implementation risk'."),
+    text: str = typer.Argument(
+        ..., help="The buyer in a seller's words, e.g. 'CFO at a regional bank worried about implementation risk'."
+    ),
     audience: str = typer.Option("buyer", "--audience", help="buyer or seller."),
     max_items: int = typer.Option(5, "--max-items"),
     as_json: bool = typer.Option(False, "--json", help="Print the Recommendation as JSON and nothing else on stdout."),

@@ -19,7 +19,10 @@ def render(console: Console, answer: Recommendation, *, title: str = "Recommenda
     for gap in answer.gaps:
         console.print(f"[bold yellow]gap[/] {escape(gap.message)}", highlight=False)
     for cut in answer.trimmed:
-        console.print(f"[dim]left out[/] {escape(cut.title)} [dim]({cut.id}): {cut.reason} - {escape(cut.detail)}[/]", highlight=False)
+        console.print(
+            f"[dim]left out[/] {escape(cut.title)} [dim]({cut.id}): {cut.reason} - {escape(cut.detail)}[/]",
+            highlight=False,
+        )
 
 
 def render_per_role(console: Console, answer: PerRoleRecommendation) -> None:
@@ -31,7 +34,9 @@ def _recognised(answer: Recommendation) -> Text:
     r = answer.recognised
     parts = [f"for {r.audience}"]
     if r.stage:
-        parts.append(f"stage {r.stage}" + (f" (from '{r.stage_given}')" if r.stage_given and r.stage_given != r.stage else ""))
+        parts.append(
+            f"stage {r.stage}" + (f" (from '{r.stage_given}')" if r.stage_given and r.stage_given != r.stage else "")
+        )
     if r.roles:
         parts.append("roles " + ", ".join(r.roles))
     if r.industry:
@@ -45,9 +50,17 @@ def _recognised(answer: Recommendation) -> Text:
 def _item(number: int, item: RecommendedItem) -> Group:
     flag = " [bold red]INTERNAL - do not send[/]" if item.internal else ""
     where = item.url or item.source_path
-    read = f"read '{escape(item.section.heading)}', {item.reading_minutes} min" if item.reading_minutes < item.item_reading_minutes else f"read it all, {item.reading_minutes} min"
-    lines = [Text.from_markup(f"[bold]{number}. {escape(item.title)}[/] [dim]({item.type}, {item.id}, score {item.score:.2f})[/]{flag}"),
-             Text.from_markup(f"   {read} - [link={where}]{escape(where)}[/link]")]
+    read = (
+        f"read '{escape(item.section.heading)}', {item.reading_minutes} min"
+        if item.reading_minutes < item.item_reading_minutes
+        else f"read it all, {item.reading_minutes} min"
+    )
+    lines = [
+        Text.from_markup(
+            f"[bold]{number}. {escape(item.title)}[/] [dim]({item.type}, {item.id}, score {item.score:.2f})[/]{flag}"
+        ),
+        Text.from_markup(f"   {read} - [link={where}]{escape(where)}[/link]"),
+    ]
     for reason in item.reasons:
         lines.append(Text(f"   • {reason.text}"))
         if reason.evidence.quote:
