@@ -74,7 +74,8 @@ class AnswerScorer:
         return strength, sentence
 
     def best_sentences(self, vector: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per piece, the cosine of `vector` and its closest sentence (the whole piece's when it has none), and that sentence's row."""
+        """Per piece, the cosine of `vector` and its closest sentence (the whole piece's when it has none), and that
+        sentence's row."""
         similarity = (self.piece_vectors[rows] @ vector).astype(np.float64)
         sentence = np.full(len(rows), -1, dtype=np.int64)
         starts, ends = self.indptr[rows], self.indptr[rows + 1]

@@ -250,7 +250,8 @@ def _listing(issues: Sequence[FileIssue]) -> str:
 def embedded_texts(
     paths: Sequence[Path], *, options: BuildOptions, embedder: Embedder, vocabulary: Vocabulary
 ) -> list[str]:
-    """Every text a build of `paths` embeds: the pieces (heading prefix + text), the sentences and the calibration's questions; writes nothing."""
+    """Every text a build of `paths` embeds: the pieces (heading prefix + text), the sentences and the calibration's
+    questions; writes nothing."""
     documents, issues = _read_all(paths, vocabulary, _Silent())
     _, pieces, sentences = _assemble(documents, issues, embedder, options)
     return [*pieces, *sentences, *unrelated_problems()]

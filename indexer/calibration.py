@@ -24,7 +24,8 @@ from pydantic import BaseModel, ConfigDict
 
 from indexer.answers import AnswerScorer, AnswerWeights
 
-GAP_Z = 1.0  # chosen on both libraries' scenarios; out of fold it transfers as benchmarks/results/gap_calibration.json shows
+# Chosen on both libraries' scenarios; out of fold it transfers as benchmarks/results/gap_calibration.json shows.
+GAP_Z = 1.0
 KEEP_Z = 0.0  # not searched: an item must answer better than this library's median answer to an unrelated problem
 METHOD = "unrelated-problems-v1"
 MAD_TO_SIGMA = 1.4826

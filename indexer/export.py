@@ -53,7 +53,10 @@ PROBES = (
     "ROI guide\nPayback period > Assumptions\nA mid-sized finance team of 12 spends 30% of the month reconciling "
     "bank, card and intercompany accounts in spreadsheets; automation returns most of that time.",
 )
-_INSTALL_HINT = "Install the indexing extra (pip install 'buyer-content-recommender[index]'; make install does it), or use RECOMMENDER_RUNTIME=torch."
+_INSTALL_HINT = (
+    "Install the indexing extra (pip install 'buyer-content-recommender[index]'; make install "
+    "does it), or use RECOMMENDER_RUNTIME=torch."
+)
 
 
 def encoder_fingerprint(model: Path | None, precision: Precision) -> str:
@@ -129,7 +132,8 @@ def _load_sentence_transformer(path: Path) -> Any:
         or getattr(st[1], "pooling_mode", "mean") != "mean"
     ):
         raise ModelLoadError(
-            f"the model in {path} ({' -> '.join(modules)}) is not a transformer with mean pooling, the only kind exported to ONNX",
+            f"the model in {path} ({' -> '.join(modules)}) is not a transformer with mean pooling, the only "
+            "kind exported to ONNX",
             hint="Use RECOMMENDER_RUNTIME=torch for this model.",
         )
     return st
@@ -283,7 +287,8 @@ def _checked(config: EncoderConfig, st: Any, work: Path) -> EncoderConfig:
     cosine = float(np.mean(np.sum(exported * reference, axis=1)))
     if cosine < MIN_PROBE_COSINE:
         raise ModelLoadError(
-            f"the ONNX export of {config.model_id} ({config.precision}) disagrees with the model (mean cosine {cosine:.4f} on probe texts)",
+            f"the ONNX export of {config.model_id} ({config.precision}) disagrees with the model (mean "
+            f"cosine {cosine:.4f} on probe texts)",
             hint="Use RECOMMENDER_PRECISION=fp32 or RECOMMENDER_RUNTIME=torch for this model.",
         )
     return config.model_copy(update={"probe_cosine": round(cosine, 5)})

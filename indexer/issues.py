@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 
-class Severity(str, Enum):
+class Severity(str, Enum):  # noqa: UP042 (str() and format() of members stay as they were)
     SKIPPED = "skipped"  # the file was not indexed
     WARNING = "warning"  # the file was indexed, but part of it was ignored or defaulted
 

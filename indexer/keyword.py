@@ -21,7 +21,8 @@ _WORD = re.compile(r"(?u)\b\w\w+\b")  # bm25s.tokenize's default pattern (scikit
 def _bm25s() -> Any:
     """bm25s, imported on first use. It imports numba, scipy and tqdm whenever they are installed (the eval and index
     extras bring them), though the numpy backends and silent calls used here never touch them: hiding them for this
-    one import saves ~0.25 s and ~60 MB in every process that answers a query. They stay importable for everyone else."""
+    one import saves ~0.25 s and ~60 MB in every process that answers a query. They stay importable for everyone
+    else."""
     hidden = [name for name in ("numba", "scipy", "tqdm") if name not in sys.modules]
     for name in hidden:
         sys.modules[name] = None  # type: ignore[assignment]  # makes `import name` raise ImportError

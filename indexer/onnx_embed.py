@@ -122,7 +122,8 @@ class OnnxEmbedder(Embedder):
 
 
 def mean_pool(tokens: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Mean of the token vectors where the mask is 1, then L2-normalised (as sentence-transformers' Pooling + Normalize)."""
+    """Mean of the token vectors where the mask is 1, then L2-normalised (as sentence-transformers' Pooling +
+    Normalize)."""
     weights = mask.astype(np.float32)[:, :, None]
     summed = (tokens * weights).sum(axis=1)
     means = summed / np.clip(weights.sum(axis=1), 1e-9, None)

@@ -173,10 +173,12 @@ _SCHEMA = """
 CREATE TABLE documents (row INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, rel_path TEXT NOT NULL,
     content_hash TEXT NOT NULL, word_count INTEGER NOT NULL, reading_minutes INTEGER NOT NULL, meta TEXT NOT NULL);
 CREATE TABLE sections (row INTEGER PRIMARY KEY, doc INTEGER NOT NULL, heading TEXT NOT NULL, heading_path TEXT NOT NULL,
-    level INTEGER NOT NULL, line INTEGER NOT NULL, word_count INTEGER NOT NULL, reading_minutes INTEGER NOT NULL, text TEXT NOT NULL);
+    level INTEGER NOT NULL, line INTEGER NOT NULL, word_count INTEGER NOT NULL, reading_minutes INTEGER NOT NULL,
+    text TEXT NOT NULL);
 CREATE TABLE pieces (row INTEGER PRIMARY KEY, doc INTEGER NOT NULL, section INTEGER NOT NULL, text TEXT NOT NULL);
 CREATE TABLE issues (path TEXT NOT NULL, line INTEGER, severity TEXT NOT NULL, what TEXT NOT NULL, fix TEXT NOT NULL);
-CREATE TABLE sentences (row INTEGER PRIMARY KEY, section INTEGER NOT NULL, first_piece INTEGER NOT NULL, last_piece INTEGER NOT NULL, text TEXT NOT NULL);
+CREATE TABLE sentences (row INTEGER PRIMARY KEY, section INTEGER NOT NULL, first_piece INTEGER NOT NULL,
+    last_piece INTEGER NOT NULL, text TEXT NOT NULL);
 """
 
 
@@ -300,9 +302,10 @@ def verify(
         )
     if encoder is not None and manifest.encoder.differs_from(encoder):
         raise ModelMismatchError(
-            f"the index at {root} was built with the {manifest.encoder.describe()}, but the query encoder is the {encoder.describe()}",
-            hint=hint
-            + " Or answer with the encoder it was built with (leave RECOMMENDER_RUNTIME and RECOMMENDER_PRECISION unset to follow the index).",
+            f"the index at {root} was built with the {manifest.encoder.describe()}, but the query encoder "
+            f"is the {encoder.describe()}",
+            hint=hint + " Or answer with the encoder it was built with (leave RECOMMENDER_RUNTIME and "
+            "RECOMMENDER_PRECISION unset to follow the index).",
         )
     for name, expected in manifest.files.items():
         path = build / name
@@ -380,7 +383,8 @@ def read_content(
         sections = tuple(
             StoredSection(doc, heading, tuple(json.loads(hp)), level, line, words, minutes, text)
             for doc, heading, hp, level, line, words, minutes, text in db.execute(
-                "SELECT doc, heading, heading_path, level, line, word_count, reading_minutes, text FROM sections ORDER BY row"
+                "SELECT doc, heading, heading_path, level, line, word_count, reading_minutes, text FROM "
+                "sections ORDER BY row"
             )
         )
         pieces = tuple(

@@ -58,7 +58,8 @@ def main() -> None:
         render(console, recommender.recommend(parse_request(data)))
     console.print(Rule())
     console.print(
-        "Try your own: recommender recommend --problem '...' --stage evaluation --role cfo   (or: recommender ask '...')"
+        "Try your own: recommender recommend --problem '...' --stage evaluation --role cfo   (or: "
+        "recommender ask '...')"
     )
 
 

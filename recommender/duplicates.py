@@ -34,10 +34,12 @@ ALIGNED = 0.72
 _WORD = re.compile(r"[a-z][a-z0-9]+")
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 _FUNCTION = frozenset(
-    ["a", "an", "the", "and", "or", "of", "to", "for", "in", "on", "vs", "with", "from", "by", "at", "is", "are", "be", "as", "our", "your", "their", "this", "that", "it", "its", "how", "what", "why", "when"]
+    "a an the and or of to for in on vs with from by at is are be as our your their this that it its how what why "
+    "when".split()
 )
 _VERSION = frozenset(
-    ["new", "old", "older", "newer", "latest", "current", "previous", "final", "draft", "copy", "updated", "revised", "archive", "archived", "legacy", "version", "v1", "v2", "v3"]
+    "new old older newer latest current previous final draft copy updated revised archive archived legacy version "
+    "v1 v2 v3".split()
 )
 
 

@@ -56,27 +56,35 @@ AMBIGUOUS = frozenset(
 
 _VENDORS = r"(?:us|vendors?|suppliers?|tools?|options|platforms?|solutions?|products?|providers?)"
 STAGE_PHRASES: dict[str, str] = {
-    rf"(?:evaluat|compar|weigh|benchmark)\w* {_VENDORS}(?: (?:against|with|to|versus|vs\.?) (?:two|three|several|other|\d+) {_VENDORS})?": "supplier-selection",
+    rf"(?:evaluat|compar|weigh|benchmark)\w* {_VENDORS}(?: (?:against|with|to|versus|vs\.?) (?:two|three"
+    rf"|several|other|\d+) {_VENDORS})?": "supplier-selection",
     r"(?:evaluat|compar)\w* (?:us )?(?:against|with|to|versus|vs\.?)": "supplier-selection",
     rf"(?:two|three|several|other|\d) (?:vendors|suppliers|competitors|{_VENDORS[3:-1]})": "supplier-selection",
     r"short-?list\w*(?: us)?|pric\w+ (?:negotiation|proposal)|negotiat\w+|final round": "supplier-selection",
-    r"security review|due diligence|reference calls?|check(?:ing)? references|proof of concept|pilot\w*|\btrial\b|renew\w*": "validation",
-    r"business case|get (?:the )?(?:board|cfo|team|buying group) (?:on board|to agree)|sign-?off|board approval|justify (?:the )?(?:cost|spend|price|investment)": "consensus-creation",
+    r"security review|due diligence|reference calls?|check(?:ing)? references|proof of concept|pilot\w*"
+    r"|\btrial\b|renew\w*": "validation",
+    r"business case|get (?:the )?(?:board|cfo|team|buying group) (?:on board|to agree)|sign-?off|board "
+    r"approval|justify (?:the )?(?:cost|spend|price|investment)": "consensus-creation",
     r"(?:list|writing|write|gathering) (?:of )?requirements|an rfp|requirements list": "requirements-building",
     r"evaluat\w+": "requirements-building",
-    r"just (?:started|starting) (?:looking|to look)|not sure (?:there is|what) (?:a|the) problem": "problem-identification",
-    r"what (?:options|kinds of tools) exist|learning about (?:options|tools)|exploring (?:options|tools|solutions)": "solution-exploration",
+    r"just (?:started|starting) (?:looking|to look)"
+    r"|not sure (?:there is|what) (?:a|the) problem": "problem-identification",
+    r"what (?:options|kinds of tools) exist|learning about (?:options|tools)"
+    r"|exploring (?:options|tools|solutions)": "solution-exploration",
 }
 _COMPETITOR = re.compile(
-    r"(?:against|versus|vs\.?|compared (?:to|with)|comparing (?:us )?(?:to|with|against)|instead of|switching from|replacing|moving (?:off|from)|rather than)\s+"
+    r"(?:against|versus|vs\.?|compared (?:to|with)|comparing (?:us )?(?:to|with|against)|instead of"
+    r"|switching from|replacing|moving (?:off|from)|rather than)\s+"
     r"((?:[A-Z][\w&.-]*)(?:\s+(?:and|or|&)?\s*[A-Z][\w&.-]*)*)"
 )
 _CLAUSE = re.compile(
-    r"[,;:.!?]+\s*|\s+-\s+|\s+(?:and|but|while|because|so|although)\s+(?=(?:they|she|he|we|worried|concerned|struggling|needs?|wants?|afraid|unsure|asking|asked|keeps?|can't|cannot|don't|has|have|is|are)\b)",
+    r"[,;:.!?]+\s*|\s+-\s+|\s+(?:and|but|while|because|so|although)\s+(?=(?:they|she|he|we|worried|concerned"
+    r"|struggling|needs?|wants?|afraid|unsure|asking|asked|keeps?|can't|cannot|don't|has|have|is|are)\b)",
     re.I,
 )
 _LEAD_IN = re.compile(
-    r"^(?:(?:who|that|which|they|she|he|we|and|but)\s+)?(?:(?:is|are|was|were|'s|'re|also|currently|really|still|says?|said|mentions?|mentioned|tells? us|told us)\s+)*",
+    r"^(?:(?:who|that|which|they|she|he|we|and|but)\s+)?(?:(?:is|are|was|were|'s|'re|also|currently|really"
+    r"|still|says?|said|mentions?|mentioned|tells? us|told us)\s+)*",
     re.I,
 )
 _WORRY = re.compile(
@@ -84,7 +92,11 @@ _WORRY = re.compile(
 )
 _WORD = re.compile(r"[A-Za-z][\w'-]*")
 FUNCTION_WORDS = frozenset(
-    ["a", "an", "the", "and", "or", "but", "if", "so", "as", "at", "in", "on", "of", "to", "for", "from", "with", "by", "about", "into", "over", "under", "than", "then", "this", "that", "these", "those", "there", "here", "who", "whom", "whose", "which", "what", "when", "where", "why", "how", "is", "are", "was", "were", "be", "been", "being", "am", "has", "have", "had", "do", "does", "did", "not", "no", "our", "their", "his", "her", "its", "my", "your", "we", "they", "he", "she", "it", "us", "them", "him", "me", "you", "also", "very", "just", "still", "really", "currently", "group", "team", "company", "firm", "organisation", "organization", "mid-size", "midsize", "large", "small", "regional", "global", "new", "one", "two", "some", "any", "all", "each", "every"]
+    """a an the and or but if so as at in on of to for from with by about into over under than then this that these
+    those there here who whom whose which what when where why how is are was were be been being am has have had do does
+    did not no our their his her its my your we they he she it us them him me you also very just still really currently
+    group team company firm organisation organization mid-size midsize large small regional global new one two some any
+    all each every""".split()
 )
 
 

@@ -50,7 +50,10 @@ def _describe(error: Any, data: dict[str, Any]) -> str:
         if error["type"] == "string_too_short":
             return f"problem {number} is empty"
         if error["type"] == "string_too_long":
-            return f"problem {number} is {len(str(data['problems'][loc[1]]))} characters long; at most {error['ctx']['max_length']} are allowed"
+            return (
+                f"problem {number} is {len(str(data['problems'][loc[1]]))} characters long; at most "
+                f"{error['ctx']['max_length']} are allowed"
+            )
     if loc[0] == "problems" and error["type"] == "too_short":
         return "no problem given"
     if loc[0] == "problems" and error["type"] == "too_long":

@@ -114,7 +114,10 @@ def load_scenarios(path: Path) -> list[Scenario]:
     return scenarios
 
 
-FORMAT_HINT = "Each scenario: {id, stage, problems: [..], relevant: {ID: 2|1}, gap: true (optional)}; see 'recommender eval --help'."
+FORMAT_HINT = (
+    "Each scenario: {id, stage, problems: [..], relevant: {ID: 2|1}, gap: true (optional)}; see "
+    "'recommender eval --help'."
+)
 
 
 def _describe(error: Any) -> str:
@@ -152,7 +155,8 @@ def resolve_ids(scenarios: Sequence[Scenario], snapshot: IndexSnapshot) -> list[
     if unknown:
         raise RecommenderError(
             f"{len(unknown)} ID(s) in the scenarios are not in the index:\n  " + "\n  ".join(unknown),
-            hint="Use a document id or its path relative to the indexed folder (with or without .md), and check the index is of the right library.",
+            hint="Use a document id or its path relative to the indexed folder (with or without .md), and "
+            "check the index is of the right library.",
         )
     return out
 

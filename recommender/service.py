@@ -74,7 +74,8 @@ class Recommender:
     def open(
         cls, settings: Settings, *, embedder: Embedder | None = None, today: Callable[[], dt.date] = dt.date.today
     ) -> Recommender:
-        """The published index under `settings.index`, answered with the encoder it was built with (or `embedder`, which must match)."""
+        """The published index under `settings.index`, answered with the encoder it was built with (or `embedder`,
+        which must match)."""
         snapshot, embedder = open_index(settings, embedder=embedder)
         return cls(snapshot, embedder, vocabulary=load_vocabulary(settings.vocabulary), today=today)
 
@@ -126,7 +127,8 @@ class Recommender:
         return PerRoleRecommendation(roles=out)
 
     def ask(self, text: str, *, audience: str = "buyer", max_items: int = 5) -> Recommendation:
-        """A seller's sentence, split into the buyer's problems and their context (stage, roles, industry, competitors)."""
+        """A seller's sentence, split into the buyer's problems and their context (stage, roles, industry,
+        competitors)."""
         found = recognise(text, self.vocabulary)
         problems = list(found.problems[:MAX_PROBLEMS]) or [text]
         request = parse_request(
@@ -177,7 +179,8 @@ class Recommender:
         )
 
     def _claims(self, pick: Pick) -> tuple[Match, ...]:
-        """The problems an item is said to address: its most relevant one, and any other it answers as strongly as an answer must."""
+        """The problems an item is said to address: its most relevant one, and any other it answers as strongly as an
+        answer must."""
         first, *rest = pick.candidate.matches
         return (first, *(m for m in rest if m.strength >= self.calibration.answers))
 
@@ -196,7 +199,9 @@ class Recommender:
         needed = self.calibration.answers
         return Gap(
             problem=problem,
-            message=f'Nothing in the library answers "{problem}" well; the closest is "{meta.title}" (answer strength {closest.strength:.3f}, below the {needed:.3f} an answer needs in this library).',
+            message=f'Nothing in the library answers "{problem}" well; the closest is "{meta.title}" '
+            f"(answer strength {closest.strength:.3f}, below the {needed:.3f} an answer needs in "
+            "this library).",
             closest=Closest(id=meta.id, title=meta.title, similarity=round(closest.strength, 4)),
         )
 

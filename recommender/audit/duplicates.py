@@ -233,7 +233,10 @@ def _advice(kind: Kind, members: Sequence[ClusterMember]) -> str:
         return (
             f"Keep '{keep.item.id}' ({_why_keep(keep, others)}); retire {names} or merge what is still needed into it."
         )
-    return f"The same text is in several items; keep the master in '{keep.item.id}' ({_why_keep(keep, others)}) and update or link it from {names}."
+    return (
+        f"The same text is in several items; keep the master in '{keep.item.id}' "
+        f"({_why_keep(keep, others)}) and update or link it from {names}."
+    )
 
 
 def _why_keep(keep: ClusterMember, others: Sequence[ClusterMember]) -> str:

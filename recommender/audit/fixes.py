@@ -27,7 +27,8 @@ def _nothing_sendable(report: AuditReport) -> Fix | None:
         severity="blocker",
         count=report.documents,
         what=f"0 of {report.documents} items may be sent to buyers{why}",
-        action="add 'audience: buyer' front matter to the items buyers may receive (an item without it is internal and never reaches a buyer)",
+        action="add 'audience: buyer' front matter to the items buyers may receive (an item without it is "
+        "internal and never reaches a buyer)",
     )
 
 
@@ -40,7 +41,8 @@ def _no_audience(report: AuditReport) -> Fix | None:
         severity="high",
         count=len(missing),
         what=f"{len(missing)} items have no 'audience' and are treated as internal",
-        action="mark the buyer-facing ones 'audience: buyer' and the rest 'audience: internal', so nothing is hidden or shown by accident",
+        action="mark the buyer-facing ones 'audience: buyer' and the rest 'audience: internal', so nothing "
+        "is hidden or shown by accident",
     )
 
 
@@ -91,7 +93,8 @@ def _untagged(report: AuditReport) -> Fix | None:
         severity="medium",
         count=len(missing),
         what=f"{len(missing)} items have no stages or roles, so they cannot be fitted to a buyer",
-        action="review the suggested type, stages and roles ('recommender audit --suggest FILE') and apply them ('recommender apply-metadata FILE')",
+        action="review the suggested type, stages and roles ('recommender audit --suggest FILE') and apply "
+        "them ('recommender apply-metadata FILE')",
     )
 
 

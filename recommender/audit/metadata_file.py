@@ -157,10 +157,7 @@ def _apply(target: Path, values: dict[str, Any]) -> tuple[str, ...]:
     if not new:
         return ()
     lines = yaml.safe_dump(new, sort_keys=False, default_flow_style=None, allow_unicode=True)
-    if match:
-        updated = text[: match.end(1)] + lines + text[match.end(1) :]
-    else:
-        updated = f"---\n{lines}---\n\n{text}"
+    updated = text[: match.end(1)] + lines + text[match.end(1) :] if match else f"---\n{lines}---\n\n{text}"
     temporary = target.with_name(f".{target.name}.metadata-tmp")
     temporary.write_text(updated, encoding="utf-8")
     temporary.replace(target)  # atomic: a crash leaves the old file or the new one, never half of one

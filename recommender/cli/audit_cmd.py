@@ -21,7 +21,11 @@ from recommender.service import Recommender
 SHOWN = 12  # rows per list in the terminal; --json and --html have them all
 
 
-@app.command("audit")
+@app.command(
+    "audit",
+    help="Audit the library: what to fix first, near-duplicates, expired and stale items, missing metadata, "
+    "coverage and gaps.",
+)
 @user_errors
 def audit_command(
     ctx: typer.Context,
@@ -45,10 +49,11 @@ def audit_command(
     suggest: Path | None = typer.Option(
         None,
         "--suggest",
-        help="Write suggested type, stages and roles for untagged items to this YAML file, to review and apply with 'recommender apply-metadata'.",
+        help="Write suggested type, stages and roles for untagged items to this YAML file, to review and "
+        "apply with 'recommender apply-metadata'.",
     ),
 ) -> None:
-    """Audit the library: what to fix first, near-duplicates, expired and stale items, missing metadata, coverage and gaps."""
+    """What a content team should fix in the library (help text on the decorator)."""
     settings = settings_of(ctx, index=index)
     options = AuditOptions(
         today=date_option(today, "--today"), stale_months=stale_months, problems=problems, results=results
@@ -66,7 +71,8 @@ def audit_command(
         found = suggestions_file(recommender)
         _write(suggest, found.text)
         err.print(
-            f"wrote {suggest}: suggestions for {found.items} item(s); review it, then run 'recommender apply-metadata {suggest}'",
+            f"wrote {suggest}: suggestions for {found.items} item(s); review it, then run 'recommender "
+            f"apply-metadata {suggest}'",
             highlight=False,
         )
     if as_json:
@@ -99,7 +105,8 @@ def render_report(console: Console, report: AuditReport) -> None:
         console,
         "Expired and stale",
         [
-            f"[{'red' if f.status == 'expired' else 'yellow'}]{f.status}[/] {escape(f.item.id)} - {escape(f.detail)}{_owner(f.item.owner)}"
+            f"[{'red' if f.status == 'expired' else 'yellow'}]{f.status}[/] {escape(f.item.id)} - "
+            f"{escape(f.detail)}{_owner(f.item.owner)}"
             for f in [*report.expired, *report.stale]
         ],
     )
@@ -135,9 +142,8 @@ def _fixes(console: Console, fixes: Sequence[Fix]) -> None:
 def _clusters(console: Console, title: str, clusters: Sequence[DuplicateCluster]) -> None:
     lines = []
     for c in clusters:
-        lines.append(
-            f"{' + '.join(escape(m.item.id + (f' / {m.section}' if m.section else '')) for m in c.members)}: similarity {c.similarity:.3f}"
-        )
+        members = " + ".join(escape(m.item.id + (f" / {m.section}" if m.section else "")) for m in c.members)
+        lines.append(f"{members}: similarity {c.similarity:.3f}")
         lines.append(f"  [dim]{escape(c.advice)}[/]")
     _rows(console, f"{title} ({len(clusters)})", lines, limit=2 * SHOWN)
 
@@ -185,7 +191,11 @@ def _summary_line(report: AuditReport) -> str:
     return "\nSummary: " + ", ".join(parts) + "."
 
 
-@app.command("apply-metadata")
+@app.command(
+    "apply-metadata",
+    help="Add reviewed metadata suggestions to the library's files: only keys a file lacks, never overwriting; "
+    "re-index afterwards.",
+)
 @user_errors
 def apply_metadata_command(
     suggestions: Path = typer.Argument(..., help="The file 'recommender audit --suggest' wrote, after review."),
@@ -194,7 +204,7 @@ def apply_metadata_command(
         MIN_CONFIDENCE, "--min-confidence", min=0.0, max=1.0, help="Skip suggested values below this confidence."
     ),
 ) -> None:
-    """Add reviewed metadata suggestions to the library's files: only keys a file lacks, never overwriting; re-index afterwards."""
+    """Reviewed suggestions into the library's files (help text on the decorator)."""
     applied = apply_file(suggestions, library, min_confidence=min_confidence)
     for change in applied:
         out.print(f"{escape(change.path)}: added {', '.join(change.keys)}", highlight=False)

@@ -44,7 +44,8 @@ def batch_command(
     state = prepare_output(out_file, resume=resume) if out_file else None
     if state is not None and state.repaired_tail:
         err.print(
-            f"[yellow]repaired[/] {escape(str(out_file))}: dropped a partial last line left by an interrupted run; that request runs again",
+            f"[yellow]repaired[/] {escape(str(out_file))}: dropped a partial last line left by an "
+            "interrupted run; that request runs again",
             highlight=False,
         )
     recommender = Recommender.open(settings_of(ctx, index=index))

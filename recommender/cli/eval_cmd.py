@@ -23,11 +23,16 @@ if TYPE_CHECKING:
 WIDE = 140
 SCENARIO_HELP = (
     "YAML list of buyer scenarios: {id, stage, problems: [..], relevant: {ID: 2|1}, gap: true}; an ID is a document id "
-    "or its path relative to the indexed folder, with or without .md. Reports the curated sets against plain hybrid search."
+    "or its path relative to the indexed folder, with or without .md. Reports the curated sets against "
+    "plain hybrid search."
 )
 
 
-@app.command("eval")
+@app.command(
+    "eval",
+    help="Measure quality: nDCG@10, Recall@100 and MRR@10 on a test collection (--dataset), or a library's "
+    "curated answers against buyer scenarios (--scenarios).",
+)
 @user_errors
 def eval_command(
     ctx: typer.Context,
@@ -58,11 +63,12 @@ def eval_command(
     cache: Path | None = typer.Option(
         None,
         "--cache",
-        help="With --dataset: where the corpus is written and indexed (default .recommender/eval/<dataset name>); reused while unchanged.",
+        help="With --dataset: where the corpus is written and indexed (default .recommender/eval/<dataset "
+        "name>); reused while unchanged.",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print only JSON on stdout (progress goes to stderr)."),
 ) -> None:
-    """Measure quality: nDCG@10, Recall@100 and MRR@10 on a test collection (--dataset), or a library's curated answers against buyer scenarios (--scenarios)."""
+    """Retrieval or scenario quality (help text on the decorator)."""
     if (dataset is None) == (scenarios is None):
         raise typer.BadParameter(
             "give exactly one of --dataset (a BEIR collection) or --scenarios (a YAML file of buyer scenarios)",
@@ -200,7 +206,8 @@ def _num(value: float | None) -> str:
 def _table(result: EvalReport) -> Table:
     run = result.run
     table = Table(
-        title=f"{Path(run.dataset).name} ({run.split}: {run.queries} queries, {run.documents} documents, {run.pieces} pieces)"
+        title=f"{Path(run.dataset).name} ({run.split}: {run.queries} queries, {run.documents} documents, "
+        f"{run.pieces} pieces)"
     )
     for column in ("method", "nDCG@10", "Recall@100", "MRR@10", "query s"):
         table.add_column(column, justify="left" if column == "method" else "right")

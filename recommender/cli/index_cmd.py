@@ -71,11 +71,15 @@ def _print_issues(summary: BuildSummary) -> None:
 def _summary_line(s: BuildSummary) -> str:
     line = (
         f"Indexed {s.documents} documents into {s.index} in {s.seconds:.1f}s: {s.added} added, {s.updated} updated, "
-        f"{s.removed} removed, {s.unchanged} unchanged, {s.skipped} skipped; {s.pieces} pieces, {s.pieces_embedded} embedded; {s.sentences} sentences, {s.sentences_embedded} embedded."
+        f"{s.removed} removed, {s.unchanged} unchanged, {s.skipped} skipped; {s.pieces} pieces, "
+        f"{s.pieces_embedded} embedded; {s.sentences} sentences, {s.sentences_embedded} embedded."
     )
     if s.skipped:
         reasons = sorted({i.what.split(" (")[0] for i in s.issues if i.severity == "skipped"})
         line += f"\nSkipped because: {'; '.join(reasons)} (details above)."
     if s.treated_as_internal:
-        line += f"\n{s.treated_as_internal} documents have no 'audience' and are treated as internal (never sent to buyers)."
+        line += (
+            f"\n{s.treated_as_internal} documents have no 'audience' and are treated as internal (never "
+            "sent to buyers)."
+        )
     return line

@@ -61,7 +61,8 @@ def serve_command(
     _configure_logging(verbose=logging.getLogger().level <= logging.INFO)
     if not settings.api_keys:
         err.print(
-            f"[yellow]No API keys configured:[/] serving on {settings.api_host} (loopback only) without authentication; every local caller "
+            f"[yellow]No API keys configured:[/] serving on {settings.api_host} (loopback only) without "
+            "authentication; every local caller "
             "has the seller and admin scopes. To serve deal rooms, create keys with 'recommender keys create'.",
             highlight=False,
         )
