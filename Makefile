@@ -12,7 +12,7 @@ TORCH := torch==2.13.0
 EXTRAS := index,eval,serve,test
 SOURCEGRAPH := ../shared/evaldata/sales-realworld/sourcegraph-handbook/content/departments
 
-.PHONY: demo test bench eval serve-venv install clean
+.PHONY: demo test lint bench eval serve-venv install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,12 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# What CI checks before the tests: lint and formatting of the whole tree, and the core's types.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
