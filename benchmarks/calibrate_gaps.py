@@ -14,7 +14,8 @@ scenario has a send-first page - or unanswerable):
 
 The rule chosen on a set of problems minimises FG / 0.05 + MG / 0.10 there - each rate as a multiple
 of the tolerance the product sets for it (false gaps 5% of answerable problems, missed gaps 10% of
-unanswerable ones), so a false gap weighs twice a missed one (ties: the smaller z). It is judged only on problems it was not chosen on:
+unanswerable ones), so a false gap weighs twice a missed one (ties: the smaller z). It is judged
+only on problems it was not chosen on:
 
 - across libraries: chosen on one library, measured on the other (both ways);
 - k-fold within each library: 5 folds by scenario, 20 shuffles, test rates averaged.
@@ -77,7 +78,8 @@ LIBRARIES = (
 
 @dataclass(frozen=True)
 class Parts:
-    """The pieces of a strength, before weighting: per passage similarity and term coverage, per problem vocabulary coverage."""
+    """The pieces of a strength, before weighting: per passage similarity and term coverage, per problem
+    vocabulary coverage."""
 
     similarity: np.ndarray
     coverage: np.ndarray
@@ -293,7 +295,8 @@ def _print(result: dict) -> None:
     console.print(
         f"Chosen on both libraries: weights {_weights(both)}, gap z {both['gap_z']}; "
         + "; ".join(
-            f"{lib.name}: false gaps {both[lib.name]['false_gap_rate']:.1%}, missed gaps {both[lib.name]['missed_gap_rate']:.1%}, AUC {both[lib.name]['auc']}"
+            f"{lib.name}: false gaps {both[lib.name]['false_gap_rate']:.1%}, "
+            f"missed gaps {both[lib.name]['missed_gap_rate']:.1%}, AUC {both[lib.name]['auc']}"
             for lib in LIBRARIES
         )
     )

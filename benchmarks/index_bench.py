@@ -119,7 +119,8 @@ def measure(corpus: Path, *, rounds: int, batch_size: int, console: Console) -> 
         shutil.copytree(corpus, copy)
         summary, texts = texts_embedded_by_a_build(copy, work, embedder, batch_size)
         console.print(
-            f"{summary.documents} documents, {summary.pieces} pieces, {len(texts)} distinct texts to embed; {rounds} rounds"
+            f"{summary.documents} documents, {summary.pieces} pieces, "
+            f"{len(texts)} distinct texts to embed; {rounds} rounds"
         )
         indexer_s: list[float] = []
         encode_s: list[float] = []
@@ -164,7 +165,10 @@ def _result(
         rounds=len(indexer_s),
         model=embedder.model_id,
         encoder=f"{embedder.runtime} {embedder.precision}",
-        machine=f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.python_implementation()} {platform.python_version()}",
+        machine=(
+            f"{platform.machine()}, {os.cpu_count()} CPUs, "
+            f"{platform.python_implementation()} {platform.python_version()}"
+        ),
         indexer_seconds=[round(s, 3) for s in indexer_s],
         encode_seconds=[round(s, 3) for s in encode_s],
         indexer_median_seconds=round(indexer_median, 3),
@@ -183,7 +187,10 @@ def _result(
 
 def table(result: IndexBenchResult) -> Table:
     out = Table(
-        title=f"Indexing vs bare encode - {result.pieces} pieces, batch size {result.batch_size}, median of {result.rounds}"
+        title=(
+            f"Indexing vs bare encode - {result.pieces} pieces, "
+            f"batch size {result.batch_size}, median of {result.rounds}"
+        )
     )
     out.add_column("what")
     out.add_column("median s", justify="right")
@@ -203,7 +210,10 @@ def table(result: IndexBenchResult) -> Table:
     )
     verdict = "[green]meets[/]" if result.meets_goal else "[red]misses[/]"
     out.add_row("ratio indexer / encode", f"{result.ratio:.3f}", f"goal <= {result.goal_ratio:.2f}: {verdict}")
-    out.caption = f"per-round ratios {', '.join(f'{r:.2f}' for r in result.round_ratios)}; load average {result.load_average[0]:.1f} -> {result.load_average[1]:.1f} on {os.cpu_count()} CPUs"
+    out.caption = (
+        f"per-round ratios {', '.join(f'{r:.2f}' for r in result.round_ratios)}; "
+        f"load average {result.load_average[0]:.1f} -> {result.load_average[1]:.1f} on {os.cpu_count()} CPUs"
+    )
     return out
 
 

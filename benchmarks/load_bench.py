@@ -110,7 +110,8 @@ def run_interleaved(
     count: int,
     seconds: float,
 ) -> tuple[list[float], list[float]]:
-    """Concurrency 1: each request over HTTP and its floor in process, one after the other, alternating which goes first."""
+    """Concurrency 1: each request over HTTP and its floor in process, one after the other, alternating which
+    goes first."""
     floor_times: list[float] = []
     http_times: list[float] = []
     deadline = time.monotonic() + seconds
@@ -120,8 +121,8 @@ def run_interleaved(
                 break
             body = bodies[number % len(bodies)]
             pair = [
-                (floor_times, lambda: step(body)),
-                (http_times, lambda: http.post("/v1/recommendations", json=body).raise_for_status()),
+                (floor_times, lambda body=body: step(body)),
+                (http_times, lambda body=body: http.post("/v1/recommendations", json=body).raise_for_status()),
             ]
             for times, call in pair if number % 2 == 0 else reversed(pair):
                 start = time.perf_counter()
@@ -213,7 +214,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
 
 def _table(levels: Sequence[Level], result: dict[str, Any]) -> str:
     lines = [
-        f"load benchmark: {result['scenarios']} scenario requests, {result['cpus']} CPUs, load average {result['load_average']}",
+        f"load benchmark: {result['scenarios']} scenario requests, {result['cpus']} CPUs, "
+        f"load average {result['load_average']}",
         f"{'':34}{'requests':>9}{'p50 ms':>9}{'p99 ms':>9}{'req/s':>8}{'p50/floor':>11}",
     ]
     lines += [

@@ -64,7 +64,8 @@ def cosines(texts: Sequence[str], log: Callable[[str], None]) -> dict[str, dict[
         similarity = np.sum(vectors * reference, axis=1)
         out[precision] = {"mean": round(float(similarity.mean()), 5), "min": round(float(similarity.min()), 5)}
         log(
-            f"  {precision}: mean cosine to torch {out[precision]['mean']:.4f} (min {out[precision]['min']:.4f}) over {len(texts)} texts"
+            f"  {precision}: mean cosine to torch {out[precision]['mean']:.4f} "
+            f"(min {out[precision]['min']:.4f}) over {len(texts)} texts"
         )
     return out
 
@@ -91,7 +92,8 @@ def scifact(dataset: Path, precision: Precision, log: Callable[[str], None]) -> 
         raise SystemExit(f"{' '.join(command)} failed: {done.stderr[-800:]}")
     report = json.loads(done.stdout)
     log(
-        f"  {precision}: SciFact hybrid nDCG@10 {report['hybrid']['ndcg@10']:.4f} ({'reused' if report['run']['index_reused'] else 'built'} {cache})"
+        f"  {precision}: SciFact hybrid nDCG@10 {report['hybrid']['ndcg@10']:.4f} "
+        f"({'reused' if report['run']['index_reused'] else 'built'} {cache})"
     )
     return {
         "ndcg@10": report["hybrid"]["ndcg@10"],
@@ -123,7 +125,8 @@ def scenarios(precision: Precision, log: Callable[[str], None]) -> dict[str, Any
         "coverage": measured.coverage,
     }
     log(
-        f"  {precision}: scenarios - {out['missed_gaps']} uncovered problems missed, {out['false_gaps']} covered flagged, nDCG@5 {out['ndcg@5']:.3f}"
+        f"  {precision}: scenarios - {out['missed_gaps']} uncovered problems missed, "
+        f"{out['false_gaps']} covered flagged, nDCG@5 {out['ndcg@5']:.3f}"
     )
     return out
 

@@ -96,7 +96,8 @@ def measure(
         for name, values in round_times.items():
             times[name].append(np.array(values))
         log(
-            f"  round {r + 1}: recommend p50 {np.percentile(round_times['recommend'], 50):.1f} ms, floor p50 {np.percentile(round_times['floor'], 50):.1f} ms"
+            f"  round {r + 1}: recommend p50 {np.percentile(round_times['recommend'], 50):.1f} ms, "
+            f"floor p50 {np.percentile(round_times['floor'], 50):.1f} ms"
         )
     rec50, rec99 = _percentiles(times["recommend"])
     flo50, flo99 = _percentiles(times["floor"])

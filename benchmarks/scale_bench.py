@@ -202,7 +202,8 @@ def _filtered(
     builds: dict[str, float],
     footprints: dict[str, tuple[float, float]],
 ) -> list[ScaleRow]:
-    """Search restricted to a random `share` of pieces, as the product restricts a buyer's search to buyer-facing items."""
+    """Search restricted to a random `share` of pieces, as the product restricts a buyer's search to
+    buyer-facing items."""
     allowed = np.flatnonzero(np.random.default_rng(11).random(exact.ntotal) < share).astype(np.int64)
     selector = faiss.IDSelectorBatch(allowed)
     label = f"{share:.0%} allowed"
@@ -247,7 +248,8 @@ def _build_hnsw(
         projected = elapsed * len(library) / index.ntotal
         if projected > budget_s:
             log(
-                f"  HNSW build abandoned after {index.ntotal:,} pieces: {elapsed:.0f}s, projected {projected:.0f}s > budget {budget_s:.0f}s"
+                f"  HNSW build abandoned after {index.ntotal:,} pieces: {elapsed:.0f}s, "
+                f"projected {projected:.0f}s > budget {budget_s:.0f}s"
             )
             return None, projected
     return index, time.perf_counter() - started
@@ -358,7 +360,8 @@ def exact_threshold(rows: Sequence[ScaleRow], budget_ms: float = LATENCY_BUDGET_
 
 
 def smallest_ef(rows: Sequence[ScaleRow], *, recall: float = 0.99, share: float | None = None) -> int | None:
-    """The smallest efSearch that keeps recall@10 >= `recall` at every measured size (searching a `share` of pieces when given)."""
+    """The smallest efSearch that keeps recall@10 >= `recall` at every measured size (searching a `share`
+    of pieces when given)."""
     suffix = f", {share:.0%} allowed" if share is not None else ""
     hnsw = [r for r in rows if r.index == "hnsw"]
     for ef in EF_SEARCH:
@@ -403,7 +406,8 @@ def run(
         )
     return {
         "vectors": (
-            f"synthetic: {DIMENSION}-d, normalised; a shared direction, topics of ~{PIECES_PER_TOPIC} and subtopics of ~{PIECES_PER_SUBTOPIC} pieces, "
+            f"synthetic: {DIMENSION}-d, normalised; a shared direction, "
+            f"topics of ~{PIECES_PER_TOPIC} and subtopics of ~{PIECES_PER_SUBTOPIC} pieces, "
             f"squared weights {WEIGHTS}, per-piece noise weight in {NOISE} (see benchmarks/scale_bench.py)"
         ),
         "queries": queries,

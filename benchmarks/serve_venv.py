@@ -67,7 +67,10 @@ def make_venv(venv: Path) -> float:
 
 def missing_heavy(venv: Path) -> list[str]:
     """The heavy packages that are importable in `venv` (should be none)."""
-    code = f"import importlib.util, json; print(json.dumps([m for m in {list(NOT_THERE)!r} if importlib.util.find_spec(m)]))"
+    code = (
+        "import importlib.util, json; "
+        f"print(json.dumps([m for m in {list(NOT_THERE)!r} if importlib.util.find_spec(m)]))"
+    )
     return list(
         json.loads(
             subprocess.run(
@@ -164,11 +167,13 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     }
     ok = not present and cli["items"] and http["status"] == 200 and http["items"] and size <= GOAL_MB
     print(
-        f"serving venv ('.[serve]', no torch): {size} MB on disk (goal <= {GOAL_MB}); full venv {result['full_venv_mb']} MB"
+        f"serving venv ('.[serve]', no torch): {size} MB on disk (goal <= {GOAL_MB}); "
+        f"full venv {result['full_venv_mb']} MB"
     )
     print(f"heavy packages present there: {present or 'none'}; installed in {install_seconds:.0f}s")
     print(
-        f"recommender recommend from it: {len(cli['items'])} items, {cli['seconds']:.2f}s wall, peak {cli['peak_mib']:.0f} MiB (median of 3)"
+        f"recommender recommend from it: {len(cli['items'])} items, {cli['seconds']:.2f}s wall, "
+        f"peak {cli['peak_mib']:.0f} MiB (median of 3)"
     )
     print(f"recommender serve from it: POST /v1/recommendations -> {http['status']}, {len(http['items'])} items")
     OUT.parent.mkdir(parents=True, exist_ok=True)

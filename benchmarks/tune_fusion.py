@@ -94,13 +94,17 @@ def main() -> None:
     for row in keywords:
         k = row["settings"]["keyword"]
         console.print(
-            f"k1 {k['k1']} b {k['b']} stemmer {k['stemmer']}: keyword {row['scores']['keyword']['ndcg@10']:.4f}, hybrid {row['scores']['hybrid']['ndcg@10']:.4f}"
+            f"k1 {k['k1']} b {k['b']} stemmer {k['stemmer']}: keyword {row['scores']['keyword']['ndcg@10']:.4f}, "
+            f"hybrid {row['scores']['hybrid']['ndcg@10']:.4f}"
         )
     title = run(embedder, chosen, title_in_pieces=False)
     result = {
         "dataset": str(SCIFACT),
         "split": "train",
-        "note": "SciFact TRAIN queries only (qrels/train.tsv); the test split is not read. Produced by python -m benchmarks.tune_fusion.",
+        "note": (
+            "SciFact TRAIN queries only (qrels/train.tsv); the test split is not read. "
+            "Produced by python -m benchmarks.tune_fusion."
+        ),
         "chosen": {"fusion": best["settings"]["fusion"], "hybrid": best["scores"]["hybrid"]},
         "fusion_grid": fusions,
         "keyword_grid": keywords,

@@ -20,7 +20,7 @@ import yaml
 from typer.testing import CliRunner
 
 from indexer.build import BuildOptions, build_index
-from indexer.embed import Embedder
+from indexer.embed import Embedder, SentenceTransformerEmbedder
 from indexer.settings import Settings
 from indexer.vocabulary import INDUSTRIES, ROLES, STAGES, Vocabulary
 from recommender.audit import AuditOptions, AuditReport, audit_library, render_html
@@ -138,9 +138,10 @@ def test_no_sections_are_reported_as_copied_in_the_sample_library(report: AuditR
 
 def test_a_section_copied_into_another_item_is_found(tmp_path: Path, embedder: Embedder) -> None:
     shared = (
-        "## Data residency\n\nCustomer data is stored in the region chosen at signup, in two availability zones, encrypted at rest "
-        "with AES-256 and in transit with TLS 1.2 or later. Backups stay in the same region, are kept for thirty-five days and are "
-        "restored in a quarterly drill that the security team reviews and signs off.\n"
+        "## Data residency\n\nCustomer data is stored in the region chosen at signup, in two availability zones, "
+        "encrypted at rest with AES-256 and in transit with TLS 1.2 or later. Backups stay in the same region, "
+        "are kept for thirty-five days and are restored in a quarterly drill that the security team reviews "
+        "and signs off.\n"
     )
     (tmp_path / "c").mkdir()
     (tmp_path / "c" / "security.md").write_text(
@@ -347,7 +348,8 @@ def test_suggested_metadata_is_written_reviewed_and_applied_without_overwriting(
         encoding="utf-8",
     )
     (library / "story.md").write_text(
-        "---\ntype: case-study   # keep this comment\n---\n# How Acme closed in five days\n\nAcme, a retailer, cut its close from 12 to 5 days.\n",
+        "---\ntype: case-study   # keep this comment\n---\n"
+        "# How Acme closed in five days\n\nAcme, a retailer, cut its close from 12 to 5 days.\n",
         encoding="utf-8",
     )
     build_index([library], options=BuildOptions(index=tmp_path / "i"), embedder=embedder, vocabulary=Vocabulary())
@@ -370,7 +372,8 @@ def test_suggested_metadata_is_written_reviewed_and_applied_without_overwriting(
     assert (
         yaml.safe_load(front) == {"type": "security", "stages": ["validation"]}
         and body
-        == "\n# Security overview\n\nWe hold a SOC 2 Type II report, encrypt data at rest and support SSO through Okta.\n"
+        == "\n# Security overview\n\n"
+        "We hold a SOC 2 Type II report, encrypt data at rest and support SSO through Okta.\n"
     )
     assert (library / "story.md").read_text(encoding="utf-8") == before
     again = CliRunner().invoke(app, ["apply-metadata", str(suggestions), "--library", str(library)])

@@ -35,7 +35,9 @@ DOCS = {
         "---\nid: sec-soc2\ntitle: SOC 2 Type II summary\ntype: security\naudience: buyer\n---\n"
         "# SOC 2 report\n\nWe hold a SOC 2 Type II report covering security, availability and confidentiality.\n"
     ),
-    "internal/battlecard.md": "# Battlecard: spreadsheets\n\nWhen a buyer says spreadsheets are fine, ask how many days the close takes.\n",
+    "internal/battlecard.md": (
+        "# Battlecard: spreadsheets\n\nWhen a buyer says spreadsheets are fine, ask how many days the close takes.\n"
+    ),
 }
 
 

@@ -18,8 +18,14 @@ RECOMMENDER = Path(sys.executable).parent / "recommender"
 pytestmark = pytest.mark.slow
 
 GOOD = {
-    "case-studies/acme.md": "---\nid: cs-acme\ntitle: Acme closes in three days\naudience: buyer\n---\n# Acme\n\nAcme cut its close from ten days to three.\n",
-    "faq/pricing.md": "---\nid: faq-pricing\naudience: buyer\n---\n# Pricing FAQ\n\nPricing is per legal entity.\n\n## Discounts\n\nMulti-year terms are discounted.\n",
+    "case-studies/acme.md": (
+        "---\nid: cs-acme\ntitle: Acme closes in three days\naudience: buyer\n---\n"
+        "# Acme\n\nAcme cut its close from ten days to three.\n"
+    ),
+    "faq/pricing.md": (
+        "---\nid: faq-pricing\naudience: buyer\n---\n"
+        "# Pricing FAQ\n\nPricing is per legal entity.\n\n## Discounts\n\nMulti-year terms are discounted.\n"
+    ),
     "internal/notes.md": "# Win notes\n\nBuyers liked the audit trail.\n",
 }
 

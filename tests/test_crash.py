@@ -28,7 +28,10 @@ RECOMMENDER = Path(sys.executable).parent / "recommender"
 pytestmark = pytest.mark.slow
 
 BASE = {
-    "acme.md": "---\nid: cs-acme\ntitle: Acme closes in three days\naudience: buyer\n---\n# Acme\n\nAcme cut its close from ten days to three.\n",
+    "acme.md": (
+        "---\nid: cs-acme\ntitle: Acme closes in three days\naudience: buyer\n---\n"
+        "# Acme\n\nAcme cut its close from ten days to three.\n"
+    ),
     "pricing.md": "---\nid: faq-pricing\naudience: buyer\n---\n# Pricing FAQ\n\nPricing is per legal entity.\n",
     "notes.md": "# Win notes\n\nBuyers liked the audit trail.\n",
 }

@@ -18,13 +18,21 @@ from recommender.duplicates import Duplicates, document_vectors, near_duplicate_
 from tests.fakes import BagOfWordsEmbedder
 
 DOCS = {
-    "new.md": "---\nid: story-new\nupdated: 2026-05-01\n---\n# Harbor story\n\nHarbor Point cut its close from twelve to six days with automated reconciliations and checklists.",
-    "old.md": "---\nid: story-old\nupdated: 2024-01-10\n---\n# Harbor story\n\nHarbor Point cut its close from twelve to six days with automated reconciliations and checklists.",
+    "new.md": (
+        "---\nid: story-new\nupdated: 2026-05-01\n---\n# Harbor story\n\n"
+        "Harbor Point cut its close from twelve to six days with automated reconciliations and checklists."
+    ),
+    "old.md": (
+        "---\nid: story-old\nupdated: 2024-01-10\n---\n# Harbor story\n\n"
+        "Harbor Point cut its close from twelve to six days with automated reconciliations and checklists."
+    ),
     "long.md": "---\nid: long-paper\n---\n# Long paper\n\n"
     + " ".join(["Intercompany netting and eliminations explained in depth."] * 400),
     "short-a.md": "---\nid: short-a\n---\n# Security\n\nSOC 2 Type II report, encryption at rest and single sign-on.",
     "short-b.md": "---\nid: short-b\n---\n# Pricing\n\nEditions, entity counts and named users decide the price.",
-    "short-c.md": "---\nid: short-c\n---\n# Training\n\nAccountants learn the matching screens in two half-day sessions.",
+    "short-c.md": (
+        "---\nid: short-c\n---\n# Training\n\nAccountants learn the matching screens in two half-day sessions."
+    ),
 }
 
 

@@ -45,7 +45,10 @@ CORPUS = [
     {
         "_id": "d3",
         "title": "Sourdough baking",
-        "text": "Wild yeast and lactobacilli ferment the dough, which gives sourdough bread its tangy flavour and open crumb.",
+        "text": (
+            "Wild yeast and lactobacilli ferment the dough, "
+            "which gives sourdough bread its tangy flavour and open crumb."
+        ),
     },
     {
         "_id": "d4",

@@ -58,7 +58,8 @@ def test_long_first_paragraph_is_clipped_at_a_word() -> None:
 
 def test_given_fields_win_over_fallbacks() -> None:
     meta, issues = meta_of(
-        "---\nid: cs-acme\ntitle: Acme closes in 3 days\nsummary: How Acme did it.\naudience: Buyer\n---\n# Heading\n\nFirst paragraph.\n"
+        "---\nid: cs-acme\ntitle: Acme closes in 3 days\nsummary: How Acme did it.\naudience: Buyer\n---\n"
+        "# Heading\n\nFirst paragraph.\n"
     )
     assert issues == []
     assert (meta.id, meta.title, meta.summary, meta.audience, meta.audience_given) == (

@@ -42,9 +42,18 @@ from recommender.api.app import create_app
 from recommender.api.settings import ServerSettings
 report, index = sys.argv[1], sys.argv[2]
 with TestClient(create_app(ServerSettings.load(index=index))) as client:
-    answer = client.post("/v1/recommendations", json={"problems": ["month-end close takes twelve days"], "stage": "evaluation"})
+    answer = client.post(
+        "/v1/recommendations", json={"problems": ["month-end close takes twelve days"], "stage": "evaluation"}
+    )
 with open(report, "w") as out:
-    json.dump({"code": answer.status_code, "items": len(answer.json()["items"]), "modules": sorted({m.split(".")[0] for m in sys.modules})}, out)
+    json.dump(
+        {
+            "code": answer.status_code,
+            "items": len(answer.json()["items"]),
+            "modules": sorted({m.split(".")[0] for m in sys.modules}),
+        },
+        out,
+    )
 """
 
 
