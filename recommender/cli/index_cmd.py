@@ -10,7 +10,7 @@ from rich.markup import escape
 
 from indexer.vocabulary import load_vocabulary
 from recommender.cli.app import app, err, settings_of, user_errors
-from recommender.cli.progress import TerminalProgress
+from recommender.cli.progress import progress_for
 
 if TYPE_CHECKING:
     from indexer.build import BuildSummary
@@ -47,9 +47,10 @@ def index_command(
         batch_size=settings.batch_size,
         overlap_tokens=settings.piece_overlap_tokens,
         keep_builds=settings.keep_builds,
+        max_file_bytes=settings.max_file_bytes,
         strict=strict,
     )
-    with TerminalProgress(err) as progress:
+    with progress_for(err) as progress:
         summary = build_index(sources, options=options, embedder=embedder, vocabulary=vocabulary, progress=progress)
     _print_issues(summary)
     if as_json:
@@ -71,11 +72,15 @@ def _print_issues(summary: BuildSummary) -> None:
 def _summary_line(s: BuildSummary) -> str:
     line = (
         f"Indexed {s.documents} documents into {s.index} in {s.seconds:.1f}s: {s.added} added, {s.updated} updated, "
-        f"{s.removed} removed, {s.unchanged} unchanged, {s.skipped} skipped; {s.pieces} pieces, {s.pieces_embedded} embedded; {s.sentences} sentences, {s.sentences_embedded} embedded."
+        f"{s.removed} removed, {s.unchanged} unchanged, {s.skipped} skipped; {s.pieces} pieces, "
+        f"{s.pieces_embedded} embedded; {s.sentences} sentences, {s.sentences_embedded} embedded."
     )
     if s.skipped:
         reasons = sorted({i.what.split(" (")[0] for i in s.issues if i.severity == "skipped"})
         line += f"\nSkipped because: {'; '.join(reasons)} (details above)."
     if s.treated_as_internal:
-        line += f"\n{s.treated_as_internal} documents have no 'audience' and are treated as internal (never sent to buyers)."
+        line += (
+            f"\n{s.treated_as_internal} documents have no 'audience' and are treated as internal"
+            " (never sent to buyers)."
+        )
     return line
