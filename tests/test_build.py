@@ -349,16 +349,22 @@ def test_an_unreadable_manifest_is_refused(corpus: Path, tmp_path: Path, embedde
     assert "recommender index" in caught.value.hint
 
 
-def test_a_one_bit_change_in_the_manifest_is_refused_until_it_is_repaired(
-    corpus: Path, tmp_path: Path, embedder: Embedder
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (b'"stopwords": "en"', b'"stopwords": "dn"'),  # the issue's case: every query then failed
+        (b'"k1": 0.9', b'"k1": 9.9'),  # valid, so it used to load and silently change every keyword score
+    ],
+)
+def test_a_changed_manifest_is_refused_until_it_is_repaired(
+    corpus: Path, tmp_path: Path, embedder: Embedder, before: bytes, after: bytes
 ) -> None:
-    """The issue's case: "stopwords": "en" -> "dn" loaded, then every query failed with 'dn not recognized'."""
     root = tmp_path / "index"
     build(corpus, root, embedder)
     path = root / "current" / "manifest.json"
     good = path.read_bytes()
-    assert b'"stopwords": "en"' in good
-    path.write_bytes(good.replace(b'"stopwords": "en"', b'"stopwords": "dn"'))
+    assert before in good
+    path.write_bytes(good.replace(before, after))
     with pytest.raises(IndexCorruptError) as caught:
         load(root, embedder)
     assert "is damaged: manifest.json does not match its checksum in manifest.sha256" in caught.value.message
