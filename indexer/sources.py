@@ -184,7 +184,7 @@ def _too_big(source: SourceFile, size: int, max_bytes: int) -> FileIssue:
 
 
 def _megabytes(size: int) -> str:
-    return f"{size / 1_000_000:.1f} MB"
+    return f"{size / 1_000_000:.1f} MB" if size >= 100_000 else f"{size:,} bytes"
 
 
 def _reason(exc: BaseException) -> str:

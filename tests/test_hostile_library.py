@@ -136,3 +136,17 @@ def test_the_audit_lists_the_withheld_item(served: Recommender) -> None:
     withheld = [f for f in report.expired if f.status == "withheld"]
     assert [f.item.id for f in withheld] == ["bad-expiry"]
     assert "'expires: 2020-13-45' is not a date; withheld from buyers until it is fixed" in withheld[0].detail
+    [fix] = [f for f in report.fix_first if "withheld" in f.what]
+    assert fix.what == "1 items have an 'expires' that is not a date and are withheld from buyers"
+
+
+@pytest.mark.slow
+def test_the_summary_names_each_kind_of_skip_once(built: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    index = built[0]
+    result = run_cli("index", index.parent / "library", "--index", index, cwd=index.parent)
+    assert result.returncode == 0 and "Traceback" not in result.stderr
+    assert (
+        "Skipped because: a link outside the library folder; file over the 2.0 MB size cap; not a regular file "
+        "(details above)." in result.stderr
+    )
+    assert "0 added, 0 updated, 0 removed, 5 unchanged, 4 skipped" in result.stderr

@@ -100,7 +100,7 @@ def test_a_file_over_the_size_cap_is_reported_and_the_cap_is_a_setting(tmp_path:
     assert document is None
     [issue] = issues
     assert issue.severity is Severity.SKIPPED
-    assert issue.what == "file is 0.0 MB, over the 0.0 MB size cap; not read"
+    assert issue.what == "file is 2,507 bytes, over the 1,000 bytes size cap; not read"
     assert "RECOMMENDER_MAX_FILE_BYTES" in issue.fix
     document, issues = read_document(SourceFile(big, "big.md"), Vocabulary(), max_bytes=10_000)
     assert document is not None and issues == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -76,7 +77,7 @@ def _summary_line(s: BuildSummary) -> str:
         f"{s.pieces_embedded} embedded; {s.sentences} sentences, {s.sentences_embedded} embedded."
     )
     if s.skipped:
-        reasons = sorted({i.what.split(" (")[0] for i in s.issues if i.severity == "skipped"})
+        reasons = sorted({_reason(i.what) for i in s.issues if i.severity == "skipped"})
         line += f"\nSkipped because: {'; '.join(reasons)} (details above)."
     if s.treated_as_internal:
         line += (
@@ -84,3 +85,11 @@ def _summary_line(s: BuildSummary) -> str:
             " (never sent to buyers)."
         )
     return line
+
+
+_DETAIL = re.compile(r" to \S+,| is [\d.,]+ (MB|bytes),")
+
+
+def _reason(what: str) -> str:
+    """The kind of problem without one file's details: 'a link outside the library folder', 'not UTF-8 text'."""
+    return _DETAIL.sub("", what.split(";")[0].split(" (")[0])
