@@ -16,10 +16,12 @@ from pathlib import Path
 
 import pathspec
 
+from indexer.errors import RecommenderError
 from indexer.issues import FileIssue, Severity, printable
 
 IGNORE_FILE = ".recommenderignore"
 DEFAULT_MAX_FILE_BYTES = 2_000_000
+MAX_IGNORE_BYTES = 1_000_000
 _SIZE_FIX = "split it into smaller files, or raise the cap (RECOMMENDER_MAX_FILE_BYTES)"
 _KIND_FIX = "remove it from the library folder, or list it in .recommenderignore"
 
@@ -64,10 +66,21 @@ def _accept(source: SourceFile, found: list[SourceFile], issues: list[FileIssue]
 
 
 def ignore_spec(root: Path) -> pathspec.PathSpec:
-    """The gitignore rules in `<root>/.recommenderignore` (none when there is no such file)."""
+    """The gitignore rules in `<root>/.recommenderignore` (none when there is no such file).
+
+    One that exists but cannot be read safely stops the build: indexing without its rules could
+    publish what it was written to keep out."""
     path = root / IGNORE_FILE
-    lines = path.read_text(encoding="utf-8", errors="replace").splitlines() if path.is_file() else []
-    return pathspec.GitIgnoreSpec.from_lines(lines)
+    if not (path.exists() or path.is_symlink()):
+        return pathspec.GitIgnoreSpec.from_lines([])
+    data, problem = read_source(SourceFile(path, IGNORE_FILE, root.resolve()), max_bytes=MAX_IGNORE_BYTES)
+    if data is None:
+        assert problem is not None
+        raise RecommenderError(
+            f"cannot use {path}: {problem.what}; nothing was indexed",
+            hint="Make it a plain text file of gitignore rules inside the library, or remove it.",
+        )
+    return pathspec.GitIgnoreSpec.from_lines(data.decode("utf-8", errors="replace").splitlines())
 
 
 def _walk(root: Path, issues: list[FileIssue]) -> Iterator[SourceFile]:

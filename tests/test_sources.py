@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from indexer.documents import read_document
+from indexer.errors import RecommenderError
 from indexer.issues import FileIssue, Severity
 from indexer.sources import SourceFile, discover, read_source
 from indexer.vocabulary import Vocabulary
@@ -152,3 +153,19 @@ def test_recommenderignore_follows_gitignore_rules(tmp_path: Path, rules: str, k
     files, issues = discover([tmp_path])
     assert issues == []
     assert [f.rel_path for f in files] == kept
+
+
+@pytest.mark.parametrize("kind", ["fifo", "link_out", "folder"])
+def test_a_recommenderignore_that_cannot_be_read_safely_stops_the_build(tmp_path: Path, kind: str) -> None:
+    """Indexing without its rules could publish what it keeps out, so it fails closed."""
+    library = tmp_path / "library"
+    write(library / "internal" / "secret.md")
+    ignore = library / ".recommenderignore"
+    if kind == "fifo":
+        os.mkfifo(ignore)
+    elif kind == "link_out":
+        os.symlink(write(tmp_path / "rules", "internal/\n"), ignore)
+    else:
+        ignore.mkdir()
+    with pytest.raises(RecommenderError, match=r"cannot use .*\.recommenderignore: .*; nothing was indexed"):
+        discover([library])
