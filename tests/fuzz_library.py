@@ -286,5 +286,6 @@ def _check_document(document: Document) -> None:
 
 
 def _reason(what: str) -> str:
-    """The kind of problem, without the file's own details: its first words, paths left out."""
-    return " ".join([word for word in what.replace("'", " ").split() if "/" not in word][:5])
+    """The kind of problem, without the file's own details: its first words, paths and numbers left out."""
+    words = what.replace("'", " ").replace("(", " ").split()
+    return " ".join([word for word in words if "/" not in word and not any(ch.isdigit() for ch in word)][:5])
