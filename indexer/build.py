@@ -20,13 +20,14 @@ from indexer.answers import AnswerScorer
 from indexer.cache import EmbeddingCache, text_hash
 from indexer.calibration import calibrate, unrelated_problems
 from indexer.chunk import Budget, chunk_section
-from indexer.documents import Document, SourceFile, discover, read_document, reading_minutes
+from indexer.documents import Document, read_document, reading_minutes
 from indexer.embed import Embedder
 from indexer.errors import RecommenderError, StrictModeError
-from indexer.issues import FileIssue, Severity
+from indexer.issues import FileIssue, Severity, printable
 from indexer.keyword import KeywordConfig, KeywordIndex
 from indexer.manifest import FORMAT_VERSION
 from indexer.sentences import piece_spans, pieces_of, split_sentences
+from indexer.sources import DEFAULT_MAX_FILE_BYTES, SourceFile, discover
 from indexer.store import (
     BuildContent,
     StoredDocument,
@@ -99,6 +100,7 @@ class BuildOptions:
     batch_size: int = 32
     overlap_tokens: int = 48
     keep_builds: int = 2
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     strict: bool = False
     keyword: KeywordConfig = field(default_factory=KeywordConfig)
     title_in_pieces: bool = True
@@ -119,7 +121,7 @@ def build_index(
     root = options.index
     root.mkdir(parents=True, exist_ok=True)
     with _build_lock(root):
-        documents, issues = _read_all(paths, vocabulary, sink)
+        documents, issues = _read_all(paths, vocabulary, sink, max_bytes=options.max_file_bytes)
         if options.strict and issues:
             raise StrictModeError(
                 f"{len(issues)} problem(s) in the input; nothing was published (--strict):{_listing(issues)}",
@@ -211,13 +213,15 @@ def _discovered(paths: Sequence[Path]) -> tuple[list[SourceFile], list[FileIssue
     return files, issues
 
 
-def _read_all(paths: Sequence[Path], vocabulary: Vocabulary, sink: Progress) -> tuple[list[Document], list[FileIssue]]:
+def _read_all(
+    paths: Sequence[Path], vocabulary: Vocabulary, sink: Progress, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES
+) -> tuple[list[Document], list[FileIssue]]:
     files, issues = _discovered(paths)
     sink.phase("reading", len(files))
     documents: list[Document] = []
     seen: dict[str, str] = {}
     for source in files:
-        document, found = read_document(source, vocabulary)
+        document, found = read_document(source, vocabulary, max_bytes=max_bytes)
         issues.extend(found)
         sink.advance(1)
         if document is None:
@@ -225,14 +229,14 @@ def _read_all(paths: Sequence[Path], vocabulary: Vocabulary, sink: Progress) -> 
         if document.meta.id in seen:
             issues.append(
                 FileIssue(
-                    source.rel_path,
+                    printable(source.rel_path),
                     f"duplicate id '{document.meta.id}' (also used by {seen[document.meta.id]}); this file was skipped",
                     "give one of the two files a unique 'id' in its front matter",
                     Severity.SKIPPED,
                 )
             )
             continue
-        seen[document.meta.id] = source.rel_path
+        seen[document.meta.id] = printable(source.rel_path)
         documents.append(document)
     if not documents:
         raise RecommenderError(
@@ -250,9 +254,9 @@ def _listing(issues: Sequence[FileIssue]) -> str:
 def embedded_texts(
     paths: Sequence[Path], *, options: BuildOptions, embedder: Embedder, vocabulary: Vocabulary
 ) -> list[str]:
-    """Every text a build of `paths` embeds: the pieces (heading prefix + text), the sentences and the calibration's
-    questions; writes nothing."""
-    documents, issues = _read_all(paths, vocabulary, _Silent())
+    """Every text a build of `paths` embeds, writing nothing: the pieces (heading prefix + text), the sentences
+    and the calibration's questions."""
+    documents, issues = _read_all(paths, vocabulary, _Silent(), max_bytes=options.max_file_bytes)
     _, pieces, sentences = _assemble(documents, issues, embedder, options)
     return [*pieces, *sentences, *unrelated_problems()]
 
@@ -261,7 +265,7 @@ def piece_texts(
     paths: Sequence[Path], *, options: BuildOptions, embedder: Embedder, vocabulary: Vocabulary
 ) -> list[str]:
     """The texts a build of `paths` embeds (heading prefix + piece text), in piece order; writes nothing."""
-    documents, issues = _read_all(paths, vocabulary, _Silent())
+    documents, issues = _read_all(paths, vocabulary, _Silent(), max_bytes=options.max_file_bytes)
     return _assemble(documents, issues, embedder, options)[1]
 
 
@@ -343,7 +347,7 @@ def _embed_cached(
             chunk = missing[start : start + batch_size * 8]
             vectors = embedder.embed([by_hash[h] for h in chunk], batch_size=batch_size, progress=sink.advance)
             cache.put_many(chunk, vectors)
-            known.update(zip(chunk, vectors))
+            known.update(zip(chunk, vectors, strict=True))
         matrix = (
             np.vstack([known[h] for h in hashes]).astype(np.float32)
             if hashes

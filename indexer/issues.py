@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class Severity(str, Enum):  # noqa: UP042 (str() and format() of members stay as they were)
+class Severity(StrEnum):
     SKIPPED = "skipped"  # the file was not indexed
     WARNING = "warning"  # the file was indexed, but part of it was ignored or defaulted
 
@@ -24,3 +25,15 @@ class FileIssue:
     def render(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
         return f"{where}: {self.what} - {self.fix}"
+
+
+def printable(text: str) -> str:
+    """`text` with control and other invisible characters written as escapes (a newline as \\n), for messages."""
+    return "".join(
+        ch.encode("unicode_escape", "backslashreplace").decode("ascii") if is_invisible(ch) else ch for ch in text
+    )
+
+
+def is_invisible(ch: str) -> bool:
+    """A control, format, unassigned or private-use character, or any white space but the plain space."""
+    return unicodedata.category(ch)[0] in ("C", "Z") and ch != " "

@@ -11,8 +11,9 @@ from pydantic import BaseModel, ConfigDict
 
 from indexer.calibration import Calibration
 
-FORMAT_VERSION = 2  # 2: sentence vectors and the gap calibration
+FORMAT_VERSION = 3  # 2: sentence vectors and the gap calibration; 3: manifest.json under its own checksum
 MANIFEST = "manifest.json"
+MANIFEST_CHECKSUM = "manifest.sha256"  # `sha256sum -c manifest.sha256` checks it by hand, from the build folder
 
 
 class ModelInfo(BaseModel):
@@ -76,9 +77,18 @@ def sha256_file(path: Path) -> str:
 
 
 def checksums(folder: Path) -> dict[str, str]:
-    """sha256 of every file in `folder` (recursively), keyed by relative path."""
+    """sha256 of every file in `folder` (recursively) but the manifest and its own checksum, keyed by relative path."""
     return {
         p.relative_to(folder).as_posix(): sha256_file(p)
         for p in sorted(folder.rglob("*"))
-        if p.is_file() and p.name != MANIFEST
+        if p.is_file() and p.relative_to(folder).as_posix() not in (MANIFEST, MANIFEST_CHECKSUM)
     }
+
+
+def manifest_checksum_line(manifest_bytes: bytes) -> str:
+    """The line `manifest.sha256` holds: the manifest's sha256 in `sha256sum` format."""
+    return f"{hashlib.sha256(manifest_bytes).hexdigest()}  {MANIFEST}\n"
+
+
+def manifest_checksum_matches(manifest_bytes: bytes, recorded: str) -> bool:
+    return recorded == manifest_checksum_line(manifest_bytes)

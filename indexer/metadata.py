@@ -8,13 +8,17 @@ audience to `internal` - nothing reaches a buyer unless someone marked it buyer-
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import json
 import re
+import unicodedata
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from indexer.issues import FileIssue
+from indexer.issues import FileIssue, is_invisible, printable
 from indexer.vocabulary import TYPES, Facet, Vocabulary, slug
 
 if TYPE_CHECKING:
@@ -43,12 +47,35 @@ class ContentMeta(BaseModel):
     problems: tuple[str, ...] = ()
     updated: dt.date | None = None
     expires: dt.date | None = None
+    expires_invalid: str | None = None  # an 'expires' that is not a date, as written: withheld from buyers until fixed
     owner: str | None = None
     url: str | None = None
     language: str = "en"
 
+    @field_validator("url", mode="after")
+    @classmethod
+    def _safe_url(cls, value: str | None) -> str | None:
+        """A link is served only with a safe scheme, whatever an index on disk holds (the build reports the rest)."""
+        return value if value is None or is_safe_url(value) else None
+
     def is_expired(self, today: dt.date) -> bool:
         return self.expires is not None and self.expires < today
+
+
+URL_SCHEMES = ("http", "https", "mailto")
+
+
+def is_safe_url(value: str) -> bool:
+    """http(s) with a host, or mailto with an address; nothing with spaces or control characters."""
+    if not value or any(ch.isspace() or unicodedata.category(ch)[0] == "C" for ch in value):
+        return False
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    if parts.scheme.lower() in ("http", "https"):
+        return bool(parts.hostname)
+    return parts.scheme.lower() == "mailto" and "@" in parts.path
 
 
 class _RawFrontMatter(BaseModel):
@@ -94,6 +121,7 @@ def build_metadata(
 ) -> tuple[ContentMeta, list[FileIssue]]:
     """Validate and normalise a document's front matter; every problem becomes an issue."""
     reporter = _Reporter(rel_path, source)
+    expires_invalid = _invalid_expiry(doc.front_matter)
     raw = _validated(doc.front_matter, reporter)
     meta = ContentMeta(
         id=_id(raw.id, rel_path, reporter),
@@ -109,8 +137,9 @@ def build_metadata(
         problems=tuple(p.strip() for p in raw.problems if p.strip()),
         updated=raw.updated,
         expires=raw.expires,
+        expires_invalid=expires_invalid,
         owner=raw.owner,
-        url=raw.url,
+        url=_url(raw.url, reporter),
         language=(raw.language or "en").lower(),
     )
     return meta, reporter.issues
@@ -118,7 +147,7 @@ def build_metadata(
 
 class _Reporter:
     def __init__(self, path: str, source: str) -> None:
-        self.path = path
+        self.path = printable(path)
         self.lines = source.lstrip("\ufeff").splitlines()
         self.issues: list[FileIssue] = []
 
@@ -145,13 +174,15 @@ def _validated(front_matter: dict[str, Any], reporter: _Reporter) -> _RawFrontMa
                 field = str(error["loc"][0])
                 reporter.add(
                     field,
-                    f"front-matter field '{field}' is invalid ({error['msg']}); it was ignored",
+                    f"front-matter field '{field}' is invalid ({error['msg']}); "
+                    + _CONSEQUENCES.get(field, "it was ignored"),
                     _FIELD_FIXES.get(field, "correct or remove the field"),
                 )
                 data.pop(field, None)
     return _RawFrontMatter()
 
 
+_CONSEQUENCES = {"expires": "the item is withheld from buyers until it is fixed"}
 _FIELD_FIXES = {
     "updated": "write the date as YYYY-MM-DD",
     "expires": "write the date as YYYY-MM-DD",
@@ -161,11 +192,34 @@ _FIELD_FIXES = {
 }
 
 
+def _invalid_expiry(front_matter: dict[str, Any]) -> str | None:
+    """An 'expires' value that is not a date, as written (None when it is a date or absent)."""
+    value = front_matter.get("expires")
+    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
+        return None
+    try:
+        _RawFrontMatter.model_validate({"expires": value})
+    except ValidationError:
+        return (value if isinstance(value, str) else json.dumps(value, default=str))[:100]
+    return None
+
+
+def _url(value: str | None, reporter: _Reporter) -> str | None:
+    if value is None or is_safe_url(value):
+        return value
+    reporter.add(
+        "url",
+        f"url '{printable(value[:100])}' is not an http, https or mailto link; it was dropped",
+        "give a full link such as https://example.com/page or mailto:sales@example.com",
+    )
+    return None
+
+
 def _id(value: str | None, rel_path: str, reporter: _Reporter) -> str:
-    fallback = rel_path[:-3] if rel_path.lower().endswith(".md") else rel_path
+    fallback = _path_id(rel_path, reporter)
     if value is None:
         return fallback
-    if not _ID_PATTERN.match(value):
+    if not _ID_PATTERN.fullmatch(value):
         reporter.add(
             "id",
             f"id '{value}' has characters ids may not use; the path '{fallback}' is used instead",
@@ -173,6 +227,22 @@ def _id(value: str | None, rel_path: str, reporter: _Reporter) -> str:
         )
         return fallback
     return value
+
+
+def _path_id(rel_path: str, reporter: _Reporter) -> str:
+    """The id made from the path: without '.md', control and invisible characters replaced by '-' (reported)."""
+    stem = rel_path[:-3] if rel_path.lower().endswith(".md") else rel_path
+    clean = (
+        "".join("-" if hidden else "".join(run) for hidden, run in itertools.groupby(stem, key=is_invisible)).strip()
+        or "untitled"
+    )
+    if clean != stem:
+        reporter.add(
+            "id",
+            f"the file name has control or invisible characters; its id is '{clean}'",
+            "rename the file, or give it an 'id' in its front matter",
+        )
+    return clean
 
 
 def _type(value: str | None, reporter: _Reporter) -> str:

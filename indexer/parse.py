@@ -7,6 +7,8 @@ no markup, so the embedder and the keyword index read what a person reads.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -18,6 +20,11 @@ from markdown_it.token import Token
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from indexer.issues import FileIssue, Severity
+
+MAX_FRONT_MATTER_CHARS = 64_000  # real front matter is a few hundred characters
+MAX_ALIASES = 16  # YAML aliases (*name) in one front matter: enough for real use, too few for an alias bomb
+MAX_FLOW_DEPTH = 32  # nested [ and { : PyYAML's scanner takes time quadratic in this depth
+_BRACKET = re.compile(r"[\[\]{}]")
 
 
 @dataclass(frozen=True)
@@ -82,8 +89,32 @@ def _front_matter(tokens: Sequence[Token], source: str, path: str) -> tuple[dict
                 )
             ]
         return {}, []
+    if len(block.content) > MAX_FRONT_MATTER_CHARS:
+        return {}, [
+            FileIssue(
+                path,
+                f"front matter is {len(block.content):,} characters, over the {MAX_FRONT_MATTER_CHARS:,} cap; "
+                "the file was indexed without it",
+                "keep only the metadata fields between the '---' lines and move long text into the body",
+                line=1,
+            )
+        ]
+    if _flow_depth(block.content) > MAX_FLOW_DEPTH:
+        return {}, [_too_deep(path)]
     try:
         data = yaml.load(block.content, Loader=_FrontMatterLoader)  # a SafeLoader: no arbitrary objects
+    except _TooManyAliases:
+        return {}, [
+            FileIssue(
+                path,
+                f"front matter uses more than {MAX_ALIASES} YAML aliases (*name); refused as a possible alias bomb, "
+                "the file was indexed without it",
+                "write the values out instead of using YAML anchors (&name) and aliases (*name)",
+                line=1,
+            )
+        ]
+    except RecursionError:
+        return {}, [_too_deep(path)]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
@@ -107,12 +138,65 @@ def _front_matter(tokens: Sequence[Token], source: str, path: str) -> tuple[dict
                 line=2,
             )
         ]
+    if not _storable(data):
+        return {}, [
+            FileIssue(
+                path,
+                "front matter holds an escaped character that is not text (a lone surrogate such as \\udcff); "
+                "the file was indexed without it",
+                "remove the \\u escape from the quoted value",
+                line=1,
+            )
+        ]
     return {str(k): v for k, v in data.items()}, []
+
+
+def _storable(data: dict[Any, Any]) -> bool:
+    """Whether every text in `data` can be written as UTF-8 (a quoted "\\udcff" loads as a lone surrogate)."""
+    try:
+        json.dumps(data, default=str, skipkeys=True, ensure_ascii=False).encode("utf-8")
+    except (UnicodeEncodeError, ValueError, TypeError, RecursionError):
+        return False
+    return True
+
+
+def _flow_depth(text: str) -> int:
+    """How deeply '[' and '{' nest (counting those inside quotes too: an upper bound, in one linear pass)."""
+    depth = deepest = 0
+    for match in _BRACKET.finditer(text):
+        depth = depth + 1 if match.group() in "[{" else max(depth - 1, 0)
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def _too_deep(path: str) -> FileIssue:
+    return FileIssue(
+        path,
+        "front matter is nested too deeply; the file was indexed without it",
+        "write the fields as 'field: value' lines or short lists",
+        line=1,
+    )
+
+
+class _TooManyAliases(Exception):
+    """Front matter with more aliases than MAX_ALIASES."""
 
 
 class _FrontMatterLoader(yaml.SafeLoader):
     """SafeLoader that keeps an impossible date (2024-13-45) as text instead of raising ValueError,
-    so it is reported against its own field like any other invalid value."""
+    so it is reported against its own field like any other invalid value, and that refuses more than
+    MAX_ALIASES aliases while composing, before any value is built (an alias bomb never expands)."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._aliases = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                raise _TooManyAliases()
+        return super().compose_node(parent, index)
 
 
 def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:

@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     batch_size: int = Field(default=32, ge=1, le=1024)
     piece_overlap_tokens: int = Field(default=48, ge=0, le=128)
     vocabulary: Path | None = Field(default=None, description="YAML file extending stage, role and industry aliases")
+    max_file_bytes: int = Field(
+        default=2_000_000,
+        ge=1,
+        description="largest markdown file indexed, in bytes; a bigger file is reported and skipped (default 2 MB)",
+    )
     keep_builds: int = Field(
         default=2, ge=1, le=10, description="published builds kept on disk (the newest and the one before)"
     )

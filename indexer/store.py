@@ -2,6 +2,7 @@
 
     <root>/current -> builds/<build-id>     symlink, switched with one rename
     <root>/builds/<build-id>/manifest.json  format, model, encoder, counts, build time, sha256 of each file
+                            manifest.sha256 sha256 of manifest.json, so every file of a build is checked
                             content.sqlite  documents, sections, pieces, build issues
                             vectors.faiss   one vector per piece (row = piece index)
                             keyword/        bm25s index over the same pieces
@@ -31,7 +32,17 @@ import numpy as np
 from indexer.errors import IndexCorruptError, IndexMissingError, ModelMismatchError
 from indexer.issues import FileIssue, Severity
 from indexer.keyword import KeywordConfig, KeywordIndex
-from indexer.manifest import FORMAT_VERSION, MANIFEST, EncoderInfo, Manifest, checksums, sha256_file
+from indexer.manifest import (
+    FORMAT_VERSION,
+    MANIFEST,
+    MANIFEST_CHECKSUM,
+    EncoderInfo,
+    Manifest,
+    checksums,
+    manifest_checksum_line,
+    manifest_checksum_matches,
+    sha256_file,
+)
 from indexer.metadata import ContentMeta
 from indexer.vectors import load_vector_index, save_vector_index
 
@@ -208,7 +219,9 @@ def write_build(
         shutil.copytree(encoder, partial / ENCODER, copy_function=_link_or_copy)
     manifest = {**manifest, "files": checksums(partial)}
     Manifest.model_validate(manifest)
-    (partial / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
+    manifest_bytes = json.dumps(manifest, indent=2, default=str).encode("utf-8")
+    (partial / MANIFEST).write_bytes(manifest_bytes)
+    (partial / MANIFEST_CHECKSUM).write_text(manifest_checksum_line(manifest_bytes), encoding="utf-8")
     _fsync_tree(partial)
     final = root / BUILDS / build_id
     os.rename(partial, final)
@@ -276,13 +289,35 @@ def current_build(root: Path) -> Path:
 
 
 def read_manifest(build: Path, root: Path) -> Manifest:
+    """The build's manifest, refused when it is unreadable, of another format, or does not match its checksum."""
+    hint = REBUILD_HINT.format(root=root)
     try:
-        return Manifest.model_validate_json((build / MANIFEST).read_text(encoding="utf-8"))
+        data = (build / MANIFEST).read_bytes()
+        manifest = Manifest.model_validate_json(data)
     except (OSError, ValueError) as exc:
         raise IndexCorruptError(
-            f"the index at {root} has a missing or unreadable manifest ({exc.__class__.__name__})",
-            hint=REBUILD_HINT.format(root=root),
+            f"the index at {root} has a missing or unreadable manifest ({exc.__class__.__name__})", hint=hint
         ) from exc
+    _check_format(manifest, root)
+    try:
+        recorded = (build / MANIFEST_CHECKSUM).read_text(encoding="utf-8")
+    except (OSError, ValueError):
+        recorded = ""
+    if not manifest_checksum_matches(data, recorded):
+        raise IndexCorruptError(
+            f"the index at {root} is damaged: {MANIFEST} does not match its checksum in {MANIFEST_CHECKSUM} "
+            f"(build {build.name})",
+            hint=hint,
+        )
+    return manifest
+
+
+def _check_format(manifest: Manifest, root: Path) -> None:
+    if manifest.format_version != FORMAT_VERSION:
+        raise IndexCorruptError(
+            f"the index at {root} has format version {manifest.format_version}; this version reads {FORMAT_VERSION}",
+            hint=REBUILD_HINT.format(root=root),
+        )
 
 
 def verify(
@@ -290,11 +325,7 @@ def verify(
 ) -> None:
     """Refuse another format, another model or encoder, or any file whose checksum differs."""
     hint = REBUILD_HINT.format(root=root)
-    if manifest.format_version != FORMAT_VERSION:
-        raise IndexCorruptError(
-            f"the index at {root} has format version {manifest.format_version}; this version reads {FORMAT_VERSION}",
-            hint=hint,
-        )
+    _check_format(manifest, root)
     if model_id is not None and manifest.model.id != model_id:
         raise ModelMismatchError(
             f"the index at {root} was built with model '{manifest.model.id}', but the configured model is '{model_id}'",
@@ -302,16 +333,18 @@ def verify(
         )
     if encoder is not None and manifest.encoder.differs_from(encoder):
         raise ModelMismatchError(
-            f"the index at {root} was built with the {manifest.encoder.describe()}, but the query encoder "
-            f"is the {encoder.describe()}",
-            hint=hint + " Or answer with the encoder it was built with (leave RECOMMENDER_RUNTIME and "
-            "RECOMMENDER_PRECISION unset to follow the index).",
+            f"the index at {root} was built with the {manifest.encoder.describe()}, "
+            f"but the query encoder is the {encoder.describe()}",
+            hint=hint + " Or answer with the encoder it was built with"
+            " (leave RECOMMENDER_RUNTIME and RECOMMENDER_PRECISION unset to follow the index).",
         )
     for name, expected in manifest.files.items():
         path = build / name
         if not path.is_file() or sha256_file(path) != expected:
             raise IndexCorruptError(
-                f"the index at {root} is damaged: {name} is missing or does not match its checksum", hint=hint
+                f"the index at {root} is damaged: {name} is missing or does not match its checksum "
+                f"(build {build.name})",
+                hint=hint,
             )
 
 
@@ -383,8 +416,8 @@ def read_content(
         sections = tuple(
             StoredSection(doc, heading, tuple(json.loads(hp)), level, line, words, minutes, text)
             for doc, heading, hp, level, line, words, minutes, text in db.execute(
-                "SELECT doc, heading, heading_path, level, line, word_count, reading_minutes, text FROM "
-                "sections ORDER BY row"
+                "SELECT doc, heading, heading_path, level, line, word_count, reading_minutes, text"
+                " FROM sections ORDER BY row"
             )
         )
         pieces = tuple(

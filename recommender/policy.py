@@ -1,7 +1,8 @@
 """Who may see what - the one place the audience rule lives.
 
 Nothing internal reaches a buyer: an item is shown to a buyer only when it is marked
-`audience: buyer` and has not expired. Sellers may see internal items (flagged as internal).
+`audience: buyer` and has not expired. An `expires` that is not a date fails closed: the item is
+withheld from buyers until it is fixed. Sellers may see internal items (flagged as internal).
 """
 
 from __future__ import annotations
@@ -13,5 +14,7 @@ from recommender.models import Audience
 
 
 def may_see(meta: ContentMeta, viewer: Audience, today: dt.date) -> bool:
-    """A buyer sees only buyer-facing items that have not expired; a seller sees everything."""
-    return viewer == "seller" or (meta.audience == "buyer" and not meta.is_expired(today))
+    """A buyer sees only buyer-facing items with a readable expiry that has not passed; a seller sees everything."""
+    return viewer == "seller" or (
+        meta.audience == "buyer" and meta.expires_invalid is None and not meta.is_expired(today)
+    )

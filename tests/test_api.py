@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from indexer.build import BuildOptions, build_index
 from indexer.embed import Embedder
 from indexer.errors import RecommenderError
+from indexer.manifest import manifest_checksum_line
 from indexer.store import load_index
 from indexer.vocabulary import Vocabulary
 from recommender.api.app import create_app
@@ -383,10 +384,11 @@ def test_a_bad_build_is_refused_and_the_old_one_keeps_serving(
             with (build / "content.sqlite").open("ab") as handle:
                 handle.write(b"damage")
         else:
-            manifest = build / "manifest.json"
+            manifest = build / "manifest.json"  # a whole build by another model: its manifest checksum matches
             manifest.write_text(
                 manifest.read_text(encoding="utf-8").replace(embedder.model_id, "another-model@0000"), encoding="utf-8"
             )
+            (build / "manifest.sha256").write_text(manifest_checksum_line(manifest.read_bytes()), encoding="utf-8")
         error = _error(api.post("/v1/index/reload", headers=auth(keys["admin"])), 409, code)
         assert error["details"]["serving_build_id"] == serving and "keeps serving" in error["message"]
         assert api.get("/v1/ready").json()["build_id"] == serving
@@ -394,6 +396,34 @@ def test_a_bad_build_is_refused_and_the_old_one_keeps_serving(
             api.post("/v1/recommendations", json=PROBLEM, headers=auth(keys["buyer"])).json()["index"]["build_id"]
             == serving
         )
+
+
+def test_a_damaged_manifest_is_refused_at_reload_and_loaded_once_repaired(
+    own_index: Path, tmp_path: Path, embedder: Embedder, keys: dict[str, NewKey]
+) -> None:
+    """The issue's case: a one-bit manifest change answered 200 changed:true, then every request failed with 500."""
+    with TestClient(create_app(_settings(own_index, keys), embedder=embedder)) as api:
+        serving = api.get("/v1/ready").json()["build_id"]
+        new = publish_tiny_corpus(own_index, tmp_path / "tiny", embedder)
+        manifest = (own_index / "current").resolve() / "manifest.json"
+        good = manifest.read_bytes()
+        manifest.write_bytes(good.replace(b'"stopwords": "en"', b'"stopwords": "dn"'))
+
+        error = _error(api.post("/v1/index/reload", headers=auth(keys["admin"])), 409, "index_corrupt")
+        assert (
+            f"is damaged: manifest.json does not match its checksum in manifest.sha256 (build {new})"
+            in (error["message"])
+        )
+        assert error["message"].endswith(f"build {serving} keeps serving")
+        assert error["details"]["hint"] == f"Rebuild it with 'recommender index PATH --index {own_index}'."
+        answer = api.post("/v1/recommendations", json=PROBLEM, headers=auth(keys["buyer"]))
+        assert answer.status_code == 200 and answer.json()["index"]["build_id"] == serving
+
+        manifest.write_bytes(good)  # repaired: the next reload loads it
+        result = api.post("/v1/index/reload", headers=auth(keys["admin"])).json()
+        assert result == {**result, "changed": True, "build_id": new, "previous_build_id": serving}
+        answer = api.post("/v1/recommendations", json=PROBLEM, headers=auth(keys["buyer"]))
+        assert answer.status_code == 200 and answer.json()["index"]["build_id"] == new
 
 
 # ---- settings and keys ----------------------------------------------------------------------

@@ -7,7 +7,6 @@ use the real sample corpus (indexed once per session by the `corpus_index` fixtu
 from __future__ import annotations
 
 import fcntl
-import fnmatch
 import hashlib
 import json
 import os
@@ -20,6 +19,7 @@ from indexer.build import BuildOptions, BuildSummary, build_index, piece_texts
 from indexer.embed import Embedder
 from indexer.errors import IndexCorruptError, IndexMissingError, ModelMismatchError, RecommenderError, StrictModeError
 from indexer.manifest import FORMAT_VERSION
+from indexer.sources import ignore_spec
 from indexer.store import IndexSnapshot, load_index
 from indexer.vocabulary import Vocabulary
 
@@ -76,7 +76,7 @@ def assert_vectors_match_pieces(snapshot: IndexSnapshot, embedder: Embedder) -> 
         vocabulary=Vocabulary(),
     )
     assert len(texts) == len(snapshot.pieces) == snapshot.vectors.ntotal == snapshot.keyword.size
-    assert all(t.endswith(p.text) for t, p in zip(texts, snapshot.pieces))
+    assert all(t.endswith(p.text) for t, p in zip(texts, snapshot.pieces, strict=True))
     reference = embedder.embed(texts)
     stored = snapshot.vectors.reconstruct_n(0, snapshot.vectors.ntotal)
     assert np.min(np.sum(stored * reference, axis=1)) > 0.999
@@ -119,14 +119,14 @@ def test_build_publishes_current_with_counts_and_checksums(corpus: Path, tmp_pat
         "max_tokens": embedder.max_tokens,
     }
     assert manifest["sources"] == [str(corpus.resolve())]
-    on_disk = {
-        p.relative_to(build_dir).as_posix() for p in build_dir.rglob("*") if p.is_file() and p.name != "manifest.json"
-    }
-    assert {"content.sqlite", "vectors.faiss"} <= on_disk
+    on_disk = {p.relative_to(build_dir).as_posix() for p in build_dir.rglob("*") if p.is_file()}
+    assert {"content.sqlite", "vectors.faiss", "manifest.json", "manifest.sha256"} <= on_disk
     assert any(name.startswith("keyword/") for name in on_disk)
-    assert set(manifest["files"]) == on_disk
+    assert set(manifest["files"]) == on_disk - {"manifest.json", "manifest.sha256"}
     for name, digest in manifest["files"].items():
         assert hashlib.sha256((build_dir / name).read_bytes()).hexdigest() == digest
+    manifest_digest = hashlib.sha256((build_dir / "manifest.json").read_bytes()).hexdigest()
+    assert (build_dir / "manifest.sha256").read_text(encoding="utf-8") == f"{manifest_digest}  manifest.json\n"
     assert not list((root / "builds").glob("*.partial"))
 
 
@@ -349,6 +349,51 @@ def test_an_unreadable_manifest_is_refused(corpus: Path, tmp_path: Path, embedde
     assert "recommender index" in caught.value.hint
 
 
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (b'"stopwords": "en"', b'"stopwords": "dn"'),  # the issue's case: every query then failed
+        (b'"k1": 0.9', b'"k1": 9.9'),  # valid, so it used to load and silently change every keyword score
+    ],
+)
+def test_a_changed_manifest_is_refused_until_it_is_repaired(
+    corpus: Path, tmp_path: Path, embedder: Embedder, before: bytes, after: bytes
+) -> None:
+    root = tmp_path / "index"
+    build(corpus, root, embedder)
+    path = root / "current" / "manifest.json"
+    good = path.read_bytes()
+    assert before in good
+    path.write_bytes(good.replace(before, after))
+    with pytest.raises(IndexCorruptError) as caught:
+        load(root, embedder)
+    assert "is damaged: manifest.json does not match its checksum in manifest.sha256" in caught.value.message
+    assert caught.value.hint == f"Rebuild it with 'recommender index PATH --index {root}'."
+    path.write_bytes(good)
+    assert load(root, embedder).keyword.config.stopwords == "en"
+
+
+def test_a_missing_manifest_checksum_is_refused(corpus: Path, tmp_path: Path, embedder: Embedder) -> None:
+    root = tmp_path / "index"
+    build(corpus, root, embedder)
+    (root / "current" / "manifest.sha256").unlink()
+    with pytest.raises(IndexCorruptError, match="manifest.json does not match its checksum"):
+        load(root, embedder)
+
+
+def test_a_build_from_before_the_manifest_checksum_is_refused_with_how_to_rebuild(
+    corpus: Path, tmp_path: Path, embedder: Embedder
+) -> None:
+    root = tmp_path / "index"
+    build(corpus, root, embedder)
+    (root / "current" / "manifest.sha256").unlink()
+    path = root / "current" / "manifest.json"
+    path.write_text(json.dumps({**json.loads(path.read_text(encoding="utf-8")), "format_version": 2}), encoding="utf-8")
+    with pytest.raises(IndexCorruptError, match=f"has format version 2; this version reads {FORMAT_VERSION}") as caught:
+        load(root, embedder)
+    assert "recommender index PATH" in caught.value.hint
+
+
 def test_another_format_version_is_refused(corpus: Path, tmp_path: Path, embedder: Embedder) -> None:
     root = tmp_path / "index"
     build(corpus, root, embedder)
@@ -377,9 +422,7 @@ def visible_markdown(folder: Path, *, older_than: float) -> set[str]:
 
     Left out by design: hidden files and folders, and what the library's .recommenderignore lists.
     """
-    ignore = folder / ".recommenderignore"
-    lines = ignore.read_text(encoding="utf-8").splitlines() if ignore.is_file() else []
-    patterns = [line.strip() for line in lines if line.strip() and not line.strip().startswith("#")]
+    ignored = ignore_spec(folder)
     found = set()
     for path in folder.rglob("*"):
         rel = path.relative_to(folder)
@@ -387,7 +430,7 @@ def visible_markdown(folder: Path, *, older_than: float) -> set[str]:
             part.startswith(".") for part in rel.parts
         ):
             continue
-        if any(fnmatch.fnmatchcase(rel.as_posix(), p) or fnmatch.fnmatchcase(path.name, p) for p in patterns):
+        if ignored.match_file(rel.as_posix()):
             continue
         if path.stat().st_mtime < older_than:
             found.add(rel.as_posix())

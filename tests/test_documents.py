@@ -180,7 +180,7 @@ def test_a_folder_named_like_markdown_is_skipped_not_fatal(tmp_path: Path) -> No
     folder.mkdir()
     document, issues = read(folder)
     assert document is None
-    assert "cannot read file" in skipped(issues).what
+    assert "not a regular file (a folder)" in skipped(issues).what
 
 
 def test_recommenderignore_leaves_listed_files_out(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -154,6 +155,82 @@ def test_expiry_is_compared_with_today() -> None:
     meta, _ = meta_of("---\nexpires: 2025-01-31\n---\nbody\n")
     assert meta.is_expired(dt.date(2025, 2, 1))
     assert not meta.is_expired(dt.date(2025, 1, 31))
+
+
+@pytest.mark.parametrize("value", ["2020-13-45", "someday", "'2020-02-30'", "[2030-01-01]", "''"])
+def test_an_unreadable_expiry_fails_closed_and_is_reported(value: str) -> None:
+    """The issue's case: 'expires: 2020-13-45' was dropped, so the item never expired and stayed visible to buyers."""
+    meta, issues = meta_of(f"---\ntitle: T\naudience: buyer\nexpires: {value}\n---\nbody\n")
+    issue = only_issue(issues)
+    assert issue.line == 4 and "'expires'" in issue.what
+    assert issue.what.endswith("the item is withheld from buyers until it is fixed")
+    assert meta.expires is None and meta.expires_invalid is not None
+    assert value.strip("'[]") in meta.expires_invalid
+
+
+def test_a_readable_or_absent_expiry_withholds_nothing() -> None:
+    assert meta_of("---\nexpires: 2030-01-31\n---\nbody\n")[0].expires_invalid is None
+    assert meta_of("---\nexpires:\n---\nbody\n")[0].expires_invalid is None  # empty: no expiry
+    assert meta_of("---\ntitle: T\n---\nbody\n")[0].expires_invalid is None
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://example.com/a?b=c#d", "http://example.com", "HTTPS://EXAMPLE.COM/x", "mailto:sales@example.com"],
+)
+def test_http_https_and_mailto_links_are_kept(url: str) -> None:
+    meta, issues = meta_of(f"---\nurl: {url}\n---\nbody\n")
+    assert issues == [] and meta.url == url
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(4)",
+        "JavaScript:alert(4)",
+        "data:text/html;base64,PHNjcmlwdD4=",
+        "vbscript:msgbox(1)",
+        "file:///etc/passwd",
+        "ftp://example.com/a",
+        "//example.com/no-scheme",
+        "/relative/junk",
+        "example.com",
+        "https://",
+        "http:///path-only",
+        "mailto:",
+        "https://exa mple.com",
+        "https://example.com/\u0000",
+    ],
+)
+def test_any_other_link_is_dropped_and_reported(url: str) -> None:
+    meta, issues = meta_of(f"---\nurl: {json.dumps(url)}\n---\nbody\n")
+    issue = only_issue(issues)
+    assert issue.line == 2 and "is not an http, https or mailto link; it was dropped" in issue.what
+    assert meta.url is None
+
+
+def test_a_stored_unsafe_link_is_never_served() -> None:
+    """An index built before links were checked may hold one: it is dropped when the item is loaded."""
+    stored = ContentMeta(id="a", title="A").model_dump() | {"url": "javascript:alert(4)"}
+    assert ContentMeta.model_validate_json(json.dumps(stored)).url is None
+    assert ContentMeta.model_validate(stored | {"url": "https://ok.example"}).url == "https://ok.example"
+
+
+@pytest.mark.parametrize(
+    ("rel_path", "expected"),
+    [("new\nline.md", "new-line"), ("tab\there.md", "tab-here"), ("a/\u202eevil\x00.md", "a/-evil-"), ("\x01.md", "-")],
+)
+def test_an_id_made_from_a_file_name_drops_control_characters_and_says_so(rel_path: str, expected: str) -> None:
+    meta, issues = meta_of("# T\n\nbody\n", rel_path=rel_path)
+    assert meta.id == expected
+    issue = only_issue(issues)
+    assert issue.what == f"the file name has control or invisible characters; its id is '{expected}'"
+    assert "\n" not in issue.path and "\x00" not in issue.path  # shown escaped, on one line
+
+
+def test_a_given_id_with_a_trailing_newline_is_refused() -> None:
+    meta, issues = meta_of('---\nid: "abc\\n"\n---\nbody\n', rel_path="x.md")
+    assert meta.id == "x" and "has characters ids may not use" in only_issue(issues).what
 
 
 def test_list_field_of_the_wrong_shape_is_reported() -> None:

@@ -251,3 +251,64 @@ def test_html_blocks_drop_scripts_and_keep_block_breaks() -> None:
 def test_document_text_joins_sections() -> None:
     doc = parse_markdown("intro\n# A\nalpha\n# B\nbeta\n")
     assert doc.text == "intro\n\nalpha\n\nbeta"
+
+
+# ---- hostile front matter ------------------------------------------------------------------
+
+
+def alias_bomb(levels: int = 9, fan_out: int = 9, field: str = "problems") -> str:
+    """A few hundred bytes of YAML that expand to fan_out ** levels strings when aliases are followed."""
+    names = [f"l{i}" for i in range(levels)]
+    lines = [f"{names[0]}: &{names[0]} [{', '.join(['lol'] * fan_out)}]"]
+    lines += [
+        f"{name}: &{name} [{', '.join(['*' + previous] * fan_out)}]"
+        for previous, name in zip(names, names[1:], strict=False)
+    ]
+    return "---\n" + "\n".join(lines) + f"\n{field}: *{names[-1]}\n---\n# Bomb\n\nThe body is still indexed.\n"
+
+
+def test_an_alias_bomb_is_refused_and_the_body_still_parsed() -> None:
+    source = alias_bomb()
+    assert len(source.encode()) < 600  # the issue's case: a 600-byte front matter drove memory past 3 GB
+    doc = parse_markdown(source, path="bomb.md")
+    assert doc.front_matter == {}
+    [issue] = doc.issues
+    assert issue.path == "bomb.md" and issue.line == 1
+    assert issue.what.startswith(
+        "front matter uses more than 16 YAML aliases (*name); refused as a possible alias bomb"
+    )
+    assert "anchors (&name) and aliases (*name)" in issue.fix
+    assert doc.text == "The body is still indexed."
+
+
+def test_a_few_aliases_are_still_fine() -> None:
+    doc = parse_markdown("---\nroles: &r [cfo, controller]\nalso: *r\n---\n# T\n\nx\n")
+    assert doc.issues == () and doc.front_matter["also"] == ["cfo", "controller"]
+
+
+def test_an_oversized_front_matter_is_refused() -> None:
+    doc = parse_markdown("---\nsummary: " + "x" * 70_000 + "\n---\n# T\n\nbody\n", path="long.md")
+    assert doc.front_matter == {} and doc.text == "body"
+    [issue] = doc.issues
+    assert issue.what == "front matter is 70,009 characters, over the 64,000 cap; the file was indexed without it"
+
+
+def test_deeply_nested_front_matter_is_reported_not_a_crash() -> None:
+    doc = parse_markdown("---\nx: " + "[" * 5000 + "]" * 5000 + "\n---\n# T\n\nbody\n", path="deep.md")
+    assert doc.front_matter == {} and doc.text == "body"
+    [issue] = doc.issues
+    assert issue.what == "front matter is nested too deeply; the file was indexed without it"
+
+
+def test_block_nesting_past_the_recursion_limit_is_reported_not_a_crash() -> None:
+    nested = "x:\n" + "- " * 20_000 + "y\n"  # block sequences nest two characters a level
+    doc = parse_markdown("---\n" + nested + "---\n# T\n\nbody\n", path="deep.md")
+    assert doc.front_matter == {} and doc.text == "body"
+    assert [i.what for i in doc.issues] == ["front matter is nested too deeply; the file was indexed without it"]
+
+
+def test_an_escaped_lone_surrogate_is_reported_instead_of_failing_the_write() -> None:
+    doc = parse_markdown('---\ntitle: "a\\udcffb"\n---\n# T\n\nbody\n', path="s.md")
+    assert doc.front_matter == {} and doc.text == "body"
+    [issue] = doc.issues
+    assert issue.what.startswith("front matter holds an escaped character that is not text")

@@ -16,14 +16,15 @@ from typing import Literal
 from indexer.store import StoredDocument
 from indexer.vocabulary import INDUSTRIES, ROLES, STAGES
 from recommender.audit.report import CoverageCell, CoverageMatrix
+from recommender.policy import may_see
 
 THIN_AT_MOST = 1
 Dimension = Literal["role", "industry"]
 
 
 def sendable(documents: Sequence[StoredDocument], *, today: dt.date) -> list[StoredDocument]:
-    """Buyer-facing items that are not expired: what a buyer can be sent today."""
-    return [d for d in documents if d.meta.audience == "buyer" and not d.meta.is_expired(today)]
+    """Buyer-facing items that are not expired (nor withheld): what a buyer can be sent today."""
+    return [d for d in documents if may_see(d.meta, "buyer", today)]
 
 
 def coverage(

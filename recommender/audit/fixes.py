@@ -47,14 +47,19 @@ def _no_audience(report: AuditReport) -> Fix | None:
 
 
 def _expired(report: AuditReport) -> Fix | None:
+    expired = sum(1 for f in report.expired if f.status == "expired")
+    withheld = len(report.expired) - expired
     if not report.expired:
         return None
+    parts = [f"{expired} items have expired and are never recommended"] if expired else []
+    if withheld:
+        parts.append(f"{withheld} items have an 'expires' that is not a date and are withheld from buyers")
     return Fix(
         rank=0,
         severity="high",
         count=len(report.expired),
-        what=f"{len(report.expired)} items have expired and are never recommended",
-        action="renew them (new 'expires' and 'updated' dates) or remove them",
+        what="; ".join(parts),
+        action="renew them (new 'expires' and 'updated' dates, written YYYY-MM-DD) or remove them",
     )
 
 
@@ -93,8 +98,8 @@ def _untagged(report: AuditReport) -> Fix | None:
         severity="medium",
         count=len(missing),
         what=f"{len(missing)} items have no stages or roles, so they cannot be fitted to a buyer",
-        action="review the suggested type, stages and roles ('recommender audit --suggest FILE') and apply "
-        "them ('recommender apply-metadata FILE')",
+        action="review the suggested type, stages and roles ('recommender audit --suggest FILE') and apply them "
+        "('recommender apply-metadata FILE')",
     )
 
 

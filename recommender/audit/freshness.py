@@ -1,7 +1,8 @@
 """Expired and stale items, and items missing the metadata recommendation relies on.
 
 "Today" is always passed in, never read from the clock here, so a report is reproducible.
-An item is expired when its `expires` date is before today; stale when it is not expired and its
+An item is expired when its `expires` date is before today (withheld from buyers when its
+`expires` is not a date at all); stale when it is not expired and its
 `updated` date is more than `stale_months` months before today. Items without `updated` cannot be
 judged and are listed as undated.
 """
@@ -28,10 +29,19 @@ def months_before(today: dt.date, months: int) -> dt.date:
 
 
 def expired_items(documents: Sequence[StoredDocument], *, today: dt.date) -> list[FreshnessFinding]:
+    """Expired items, then items whose 'expires' is not a date (withheld from buyers until it is fixed)."""
     found = [d for d in documents if d.meta.is_expired(today)]
+    withheld = [d for d in documents if d.meta.expires_invalid is not None]
     return [
         _finding(d, "expired", f"expired on {d.meta.expires}; it is never recommended")
         for d in sorted(found, key=_by_expiry)
+    ] + [
+        _finding(
+            d,
+            "withheld",
+            f"'expires: {d.meta.expires_invalid}' is not a date; withheld from buyers until it is fixed (YYYY-MM-DD)",
+        )
+        for d in sorted(withheld, key=lambda d: d.meta.id)
     ]
 
 
@@ -70,7 +80,9 @@ def _missing(document: StoredDocument) -> tuple[Field, ...]:
     return tuple(name for name, present in checks if not present)
 
 
-def _finding(document: StoredDocument, status: Literal["expired", "stale"], detail: str) -> FreshnessFinding:
+def _finding(
+    document: StoredDocument, status: Literal["expired", "stale", "withheld"], detail: str
+) -> FreshnessFinding:
     return FreshnessFinding(item=ItemRef.of(document), status=status, detail=detail)
 
 

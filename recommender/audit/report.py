@@ -74,7 +74,7 @@ class DuplicateCluster(_Frozen):
 
 class FreshnessFinding(_Frozen):
     item: ItemRef
-    status: Literal["expired", "stale"]
+    status: Literal["expired", "stale", "withheld"]
     detail: str
 
 

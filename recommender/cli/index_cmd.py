@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,7 +11,7 @@ from rich.markup import escape
 
 from indexer.vocabulary import load_vocabulary
 from recommender.cli.app import app, err, settings_of, user_errors
-from recommender.cli.progress import TerminalProgress
+from recommender.cli.progress import progress_for
 
 if TYPE_CHECKING:
     from indexer.build import BuildSummary
@@ -47,9 +48,10 @@ def index_command(
         batch_size=settings.batch_size,
         overlap_tokens=settings.piece_overlap_tokens,
         keep_builds=settings.keep_builds,
+        max_file_bytes=settings.max_file_bytes,
         strict=strict,
     )
-    with TerminalProgress(err) as progress:
+    with progress_for(err) as progress:
         summary = build_index(sources, options=options, embedder=embedder, vocabulary=vocabulary, progress=progress)
     _print_issues(summary)
     if as_json:
@@ -75,11 +77,19 @@ def _summary_line(s: BuildSummary) -> str:
         f"{s.pieces_embedded} embedded; {s.sentences} sentences, {s.sentences_embedded} embedded."
     )
     if s.skipped:
-        reasons = sorted({i.what.split(" (")[0] for i in s.issues if i.severity == "skipped"})
+        reasons = sorted({_reason(i.what) for i in s.issues if i.severity == "skipped"})
         line += f"\nSkipped because: {'; '.join(reasons)} (details above)."
     if s.treated_as_internal:
         line += (
-            f"\n{s.treated_as_internal} documents have no 'audience' and are treated as internal (never "
-            "sent to buyers)."
+            f"\n{s.treated_as_internal} documents have no 'audience' and are treated as internal"
+            " (never sent to buyers)."
         )
     return line
+
+
+_DETAIL = re.compile(r" to \S+,| is [\d.,]+ (MB|bytes),")
+
+
+def _reason(what: str) -> str:
+    """The kind of problem without one file's details: 'a link outside the library folder', 'not UTF-8 text'."""
+    return _DETAIL.sub("", what.split(";")[0].split(" (")[0])
