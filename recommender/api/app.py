@@ -23,6 +23,7 @@ from recommender.api.live import LiveIndex
 from recommender.api.ops_routes import ops_routes
 from recommender.api.recommend_routes import recommend_routes
 from recommender.api.settings import ServerSettings
+from recommender.web import install_web
 
 DESCRIPTION = """Recommends a short, reasoned set of sales content for a buyer's problems and buying stage,
 and says what the library does not answer.
@@ -52,4 +53,5 @@ def create_app(
     app.include_router(recommend_routes(live, auth, workers))
     app.include_router(content_routes(live, auth, workers))
     app.include_router(ops_routes(live, auth))
+    install_web(app, live, auth, workers, today=today)
     return app
