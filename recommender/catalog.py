@@ -46,7 +46,9 @@ class ContentQuery(BaseModel):
         default=None, description="true: expired items only; false: current items only (buyers never see expired ones)"
     )
     owner: str | None = Field(
-        default=None, description="who maintains it: part of the item's 'owner', any case (seller keys only)", examples=["Sam Okafor"]
+        default=None,
+        description="who maintains it: part of the item's 'owner', any case (seller keys only)",
+        examples=["Sam Okafor"],
     )
     limit: int = Field(default=50, ge=1, le=MAX_PAGE, description="items per page", examples=[20])
     offset: int = Field(default=0, ge=0, description="items to skip", examples=[0])

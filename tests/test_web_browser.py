@@ -143,9 +143,7 @@ def _no_violations(page: Any, where: str) -> None:
     assert violations == [], f"axe-core on {where}: {json.dumps(violations, indent=1)}"
 
 
-def test_a_seller_gets_a_set_for_a_buying_group_and_copies_the_email(
-    browser: Any, server: Server, shots: Path
-) -> None:
+def test_a_seller_gets_a_set_for_a_buying_group_and_copies_the_email(browser: Any, server: Server, shots: Path) -> None:
     page = _open(browser, server, "seller")
     _ask(page, PROBLEMS, roles=["cfo", "it-security"])
     shown = _card_ids(page)
