@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -87,7 +88,7 @@ def test_a_seller_sees_cards_flags_gaps_roles_and_an_email_without_internal_item
     assert "which items speak to which role" in page
     note = html.unescape(re.search(r'<textarea id="note-text"[^>]*>(.*?)</textarea>', response.text, re.S)[1])
     assert note.startswith("Hello,")
-    sent = set(re.search(r'data-sent="([^"]*)"', response.text)[1].split())
+    sent = set(json.loads(html.unescape(re.search(r'data-sent="([^"]*)"', response.text)[1])))
     assert sent == shown - internal_ids, "copying marks exactly the items the email sends"
 
 

@@ -93,14 +93,22 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _open(browser: Any, server: Server, key: str, path: str = "/", viewport: dict[str, int] = DESKTOP) -> Any:
-    """A fresh browser tab (its own session storage) on `path`, after entering `key` when asked."""
+    """A fresh browser tab (its own session storage) on `path`, after entering the `key` key when asked."""
+    return _enter_key(_tab(browser, server, path, viewport), server.keys[key].secret)
+
+
+def _tab(browser: Any, server: Server, path: str, viewport: dict[str, int] = DESKTOP) -> Any:
     context = browser.new_context(viewport=viewport)
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url)
     page = context.new_page()
     page.goto(server.url + path)
-    field = page.get_by_label("API key")
+    return page
+
+
+def _enter_key(page: Any, secret: str) -> Any:
+    field = page.get_by_label("API key", exact=True)
     assert field.is_visible() and page.evaluate("document.activeElement.id") == "api-key", "the page asks for a key"
-    field.fill(server.keys[key].secret)
+    field.fill(secret)
     page.get_by_role("button", name="Use this key").click()
     return page
 
@@ -169,7 +177,7 @@ def test_a_seller_gets_a_set_for_a_buying_group_and_copies_the_email(browser: An
 
     _submit(page)  # the next request: what was sent is not suggested again
     again = _card_ids(page)
-    assert again and not set(again) & set(sendable)
+    assert again and not set(again) & set(sendable), (again, sendable)
 
 
 def test_a_buyer_key_never_sees_an_internal_item(browser: Any, server: Server) -> None:
@@ -182,11 +190,21 @@ def test_a_buyer_key_never_sees_an_internal_item(browser: Any, server: Server) -
     assert page.locator(".card.internal").count() == 0 and "Internal" not in page.locator("#result").inner_text()
 
     page.goto(server.url + "/library")  # the same tab keeps the key: it is not asked for again
-    assert not page.get_by_label("API key").is_visible()
+    assert not page.get_by_label("API key", exact=True).is_visible()
     page.wait_for_selector(".items")
     listed = [t.strip() for t in page.locator(".item .id").all_inner_texts()]
     assert listed and not set(listed) & set(server.internal)
     assert page.locator("#f-owner").count() == 0 and page.locator("#open-audit").count() == 0
+
+
+def test_a_wrong_key_is_refused_and_asked_for_again(browser: Any, server: Server) -> None:
+    page = _enter_key(_tab(browser, server, "/"), "rk_not-a-key")
+    page.wait_for_function("!document.getElementById('page-error').hidden")
+    assert "the API key is not valid" in page.get_by_role("alert").inner_text()
+    assert page.evaluate("sessionStorage.length") == 0, "a refused key is not kept"
+    _enter_key(page, server.keys["buyer"].secret)
+    page.wait_for_function("document.querySelectorAll('#library-items option').length > 0")
+    assert page.evaluate("sessionStorage.length") == 1
 
 
 def test_the_library_filters_opens_an_item_and_the_audit(browser: Any, server: Server, shots: Path) -> None:
@@ -218,5 +236,5 @@ def test_the_page_works_at_phone_width(browser: Any, server: Server, shots: Path
     assert _card_ids(page)
     width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert width[0] <= width[1], f"the page scrolls sideways at phone width: {width}"
-    page.screenshot(path=str(shots / "seller-phone.png"), full_page=True)
+    page.screenshot(path=str(shots / "seller-phone.png"))  # the screen the seller sees: the set's first card
     _no_violations(page, "the seller's page at phone width")

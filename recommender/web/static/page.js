@@ -55,6 +55,12 @@ async function load(target, url, options) {
   }
 }
 
+// Move the keyboard focus to a new result's heading and bring it to the top of the screen.
+function focusOn(heading) {
+  heading.focus({ preventScroll: true });
+  heading.scrollIntoView({ block: "start" });
+}
+
 function askForKey() {
   $("#key-panel").hidden = false;
   $("#forget-key").hidden = true;
@@ -138,7 +144,7 @@ async function recommend(event) {
     body: JSON.stringify(body),
   });
   button.disabled = false;
-  if (done) $("#result-heading").focus();
+  if (done) focusOn($("#result-heading"));
 }
 
 async function copyNote(button) {
@@ -150,7 +156,7 @@ async function copyNote(button) {
     area.select();
     document.execCommand("copy");
   }
-  const ids = lines(button.closest("[data-sent]").dataset.sent);
+  const ids = JSON.parse(button.closest("[data-sent]").dataset.sent);
   markSent(ids);
   $("#copy-status").textContent = ids.length
     ? `Copied. Marked as sent for your next request: ${ids.join(", ")}.`
@@ -192,7 +198,7 @@ async function showItems(offset = 0) {
 }
 
 async function showItem(id) {
-  if (await load($("#item-detail"), `/ui/library/items/${encodeURIComponent(id)}`)) $("#detail-heading").focus();
+  if (await load($("#item-detail"), `/ui/library/items/${encodeURIComponent(id)}`)) focusOn($("#detail-heading"));
 }
 
 async function showAudit() {
@@ -200,7 +206,7 @@ async function showAudit() {
   try {
     $("#audit-frame").srcdoc = await fetchHtml("/ui/audit");
     section.hidden = false;
-    $("#audit-heading").focus();
+    focusOn($("#audit-heading"));
   } catch (error) {
     showError(error.message);
   }
