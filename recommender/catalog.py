@@ -43,7 +43,9 @@ class ContentQuery(BaseModel):
         default=None, description="buyer: buyer-facing items only; internal: seller-only items only", examples=["buyer"]
     )
     expired: bool | None = Field(
-        default=None, description="true: expired items only; false: current items only (buyers never see expired ones)"
+        default=None,
+        description="true: expired items only; false: current items only (buyers never see expired ones)",
+        examples=[False],
     )
     owner: str | None = Field(
         default=None,
