@@ -51,8 +51,11 @@ def buyer_note(recommendation: Recommendation, style: NoteStyle) -> str:
 
 
 def _opening(count: int, minutes: int) -> str:
-    reads = "one short read" if count == 1 else f"{count} short reads"
-    return f"Thank you for the conversation. Here are {reads} on what you raised, about {minutes} min in all:"
+    if count == 1:
+        return f"Thank you for the conversation. Here is one short read on what you raised, about {minutes} min:"
+    return (
+        f"Thank you for the conversation. Here are {count} short reads on what you raised, about {minutes} min in all:"
+    )
 
 
 def _note_item(item: RecommendedItem) -> NoteItem:

@@ -125,7 +125,7 @@ def test_nothing_internal_or_seller_facing_reaches_the_note(style: str) -> None:
         "left out",
     ):
         assert seller_talk not in note
-    assert "one short read" in note and "about 2 min in all" in note
+    assert "Here is one short read on what you raised, about 2 min:" in note
     assert f'On "{PAYROLL}", I will come back to you separately.' in note.replace("\\", "")
 
 
