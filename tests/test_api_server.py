@@ -27,6 +27,7 @@ from tests.test_api import auth, publish_tiny_corpus
 pytestmark = pytest.mark.slow
 RECOMMENDER = Path(sys.executable).parent / "recommender"
 START_SECONDS = 180
+ROOM = "https://room.acme.example"  # the deal room allowed to call the server from a browser
 BODY = {"problems": ["month-end close takes twelve days", "auditors want reconciliation evidence"], "max_items": 3}
 
 
@@ -70,7 +71,7 @@ def server(corpus_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
     shutil.copytree(corpus_index, index, symlinks=True, ignore=shutil.ignore_patterns(".lock"))
     keys = {"buyer": new_key("deal-room", ["buyer"]), "admin": new_key("ops", ["admin"])}
     port, log = free_port(), folder / "server.log"
-    env = _env(RECOMMENDER_API_KEYS=" ".join(k.key.line() for k in keys.values()))
+    env = _env(RECOMMENDER_API_KEYS=" ".join(k.key.line() for k in keys.values()), RECOMMENDER_API_CORS_ORIGINS=ROOM)
     with log.open("w") as sink:
         process = subprocess.Popen(
             [str(RECOMMENDER), "serve", "--port", str(port), "--index", str(index)],
@@ -101,6 +102,24 @@ def test_the_server_answers_over_http_and_logs_the_request_id(server: Server) ->
         time.sleep(0.1)
     line = next(line for line in server.log.read_text().splitlines() if request_id in line)
     assert "POST /v1/recommendations 200" in line and "key=deal-room" in line
+
+
+def test_a_deal_room_browser_may_call_it_and_another_origin_may_not(server: Server) -> None:
+    asking = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization, content-type"}
+    allowed = httpx.options(f"{server.url}/v1/recommendations", headers={"Origin": ROOM, **asking}, timeout=10)
+    assert allowed.status_code == 200 and allowed.headers["Access-Control-Allow-Origin"] == ROOM
+    assert "authorization" in allowed.headers["Access-Control-Allow-Headers"].lower()
+    other = httpx.options(
+        f"{server.url}/v1/recommendations", headers={"Origin": "https://evil.example", **asking}, timeout=10
+    )
+    assert other.status_code == 400 and "Access-Control-Allow-Origin" not in other.headers
+    answer = httpx.post(
+        f"{server.url}/v1/recommendations",
+        json=BODY,
+        headers={"Origin": ROOM, **auth(server.keys["buyer"])},
+        timeout=30,
+    )
+    assert answer.status_code == 200 and answer.headers["Access-Control-Allow-Origin"] == ROOM
 
 
 def test_a_reload_while_requests_run_drops_none(server: Server, tmp_path: Path, embedder: Embedder) -> None:

@@ -16,6 +16,7 @@ from indexer.embed import Embedder
 from recommender.api.auth import Authenticator
 from recommender.api.content_routes import content_routes
 from recommender.api.context import RequestContext
+from recommender.api.cors import cors_middleware
 from recommender.api.errors import install_error_handlers
 from recommender.api.keys import KeyRing
 from recommender.api.limits import BodyLimit, RateLimiter, Workers
@@ -46,7 +47,11 @@ def create_app(
         title="Buyer content recommender",
         version="1",
         description=DESCRIPTION,
-        middleware=[Middleware(RequestContext), Middleware(BodyLimit, max_bytes=settings.api_max_body_bytes)],
+        middleware=[
+            *cors_middleware(settings.api_cors_origins),  # outermost: errors and 413s carry CORS headers too
+            Middleware(RequestContext),
+            Middleware(BodyLimit, max_bytes=settings.api_max_body_bytes),
+        ],
     )
     install_error_handlers(app)
     app.include_router(recommend_routes(live, auth, workers))
