@@ -17,6 +17,7 @@ from recommender.api.auth import Authenticator
 from recommender.api.content_routes import content_routes
 from recommender.api.context import RequestContext
 from recommender.api.cors import cors_middleware
+from recommender.api.docs_routes import install_docs
 from recommender.api.errors import install_error_handlers
 from recommender.api.keys import KeyRing
 from recommender.api.limits import BodyLimit, RateLimiter, Workers
@@ -47,6 +48,8 @@ def create_app(
         title="Buyer content recommender",
         version="1",
         description=DESCRIPTION,
+        docs_url=None,  # served from vendored assets by install_docs, not from a CDN
+        redoc_url=None,
         middleware=[
             *cors_middleware(settings.api_cors_origins),  # outermost: errors and 413s carry CORS headers too
             Middleware(RequestContext),
@@ -54,6 +57,7 @@ def create_app(
         ],
     )
     install_error_handlers(app)
+    install_docs(app)
     app.include_router(recommend_routes(live, auth, workers))
     app.include_router(content_routes(live, auth, workers))
     app.include_router(ops_routes(live, auth))
