@@ -122,6 +122,37 @@ def test_a_deal_room_browser_may_call_it_and_another_origin_may_not(server: Serv
     assert answer.status_code == 200 and answer.headers["Access-Control-Allow-Origin"] == ROOM
 
 
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+OPERATIONS = ("/v1/recommendations", "/v1/ask", "/v1/content", "/v1/health", "/v1/ready", "/v1/index/reload")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+def test_the_docs_render_in_a_browser_that_can_reach_nothing_else(server: Server, page: str, tmp_path: Path) -> None:
+    dom = subprocess.run(
+        [
+            str(CHROMIUM),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",  # no CDN could answer
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--virtual-time-budget=20000",
+            "--dump-dom",
+            f"{server.url}{page}",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
+    missing = [path for path in OPERATIONS if path not in dom]
+    assert not missing, f"{page} did not render {missing}"
+
+
 def test_a_reload_while_requests_run_drops_none(server: Server, tmp_path: Path, embedder: Embedder) -> None:
     old = httpx.get(f"{server.url}/v1/ready", timeout=10).json()["build_id"]
     results: list[tuple[int, str]] = []
