@@ -10,10 +10,10 @@ Each paragraph is one line, so the plain text pastes into an email client withou
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Literal
 
+from recommender.mdtext import escape
 from recommender.models import Recommendation, RecommendedItem
 
 NoteStyle = Literal["text", "markdown"]
@@ -23,7 +23,6 @@ NOTHING_YET = (
     "Thank you for the conversation. I do not have a short read that fits what you raised yet, "
     "so I will come back to you on it directly."
 )
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
 
 
 @dataclass(frozen=True)
@@ -90,17 +89,17 @@ def _text_item(number: int, item: NoteItem) -> str:
 
 
 def _markdown_item(number: int, item: NoteItem) -> str:
-    title = _escape(item.title)
+    title = escape(item.title)
     heading = f"**[{title}](<{item.url}>)**" if item.url else f"**{title}**"
-    lines = [f"{number}. {heading}  ", f"   {_escape(item.helps)}"]
+    lines = [f"{number}. {heading}  ", f"   {escape(item.helps)}"]
     if item.quote:
-        lines.append(f"   > {_escape(item.quote)}")
+        lines.append(f"   > {escape(item.quote)}")
     return "\n".join(lines)
 
 
 def _quoted(problems: list[str], style: NoteStyle) -> str:
     text = _join(_in_quotes(problems))
-    return _escape(text) if style == "markdown" else text
+    return escape(text) if style == "markdown" else text
 
 
 def _in_quotes(problems: list[str]) -> list[str]:
@@ -109,7 +108,3 @@ def _in_quotes(problems: list[str]) -> list[str]:
 
 def _join(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
-
-
-def _escape(text: str) -> str:
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)

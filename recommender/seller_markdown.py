@@ -6,23 +6,20 @@ reasons with their quoted evidence and headings, the INTERNAL flag, the gaps and
 
 from __future__ import annotations
 
-import re
-
+from recommender.mdtext import escape
 from recommender.models import PerRoleRecommendation, Recognised, Recommendation, RecommendedItem
-
-_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
 
 
 def seller_markdown(answer: Recommendation, *, title: str = "Recommendation") -> str:
     """One markdown document: what was recognised, the items with their reasons, the gaps and what was left out."""
-    parts = [f"## {_escape(title)}", _recognised(answer.recognised)]
+    parts = [f"## {escape(title)}", _recognised(answer.recognised)]
     if not answer.items:
         parts.append("Nothing to send: no content in the library answers these problems well.")
     parts += [_item(number, item) for number, item in enumerate(answer.items, start=1)]
     if answer.gaps:
-        parts.append("**Gaps**\n\n" + "\n".join(f"- {_escape(gap.message)}" for gap in answer.gaps))
+        parts.append("**Gaps**\n\n" + "\n".join(f"- {escape(gap.message)}" for gap in answer.gaps))
     if answer.trimmed:
-        lines = [f"- {_escape(t.title)} (`{t.id}`): {t.reason} - {_escape(t.detail)}" for t in answer.trimmed]
+        lines = [f"- {escape(t.title)} (`{t.id}`): {t.reason} - {escape(t.detail)}" for t in answer.trimmed]
         parts.append("**Left out**\n\n" + "\n".join(lines))
     return "\n\n".join(parts) + "\n"
 
@@ -40,33 +37,29 @@ def _recognised(r: Recognised) -> str:
     facts += [f"roles {', '.join(r.roles)}"] if r.roles else []
     facts += [f"industry {r.industry}"] if r.industry else []
     facts += [f"competitors {', '.join(r.competitors)}"] if r.competitors else []
-    lines = [f"Recognised: {_escape('; '.join(facts))}  "]
+    lines = [f"Recognised: {escape('; '.join(facts))}  "]
     if r.context:
-        lines.append(f"Read as context: {_escape(' | '.join(r.context))}  ")
-    lines.append(f"Problems: {_escape(' | '.join(r.problems))}")
+        lines.append(f"Read as context: {escape(' | '.join(r.context))}  ")
+    lines.append(f"Problems: {escape(' | '.join(r.problems))}")
     return "\n".join(lines)
 
 
 def _item(number: int, item: RecommendedItem) -> str:
     flag = " **INTERNAL - do not send**" if item.internal else ""
     where = item.url or item.source_path
-    link = f"[{_escape(where)}](<{item.url}>)" if item.url else f"`{where}`"
+    link = f"[{escape(where)}](<{item.url}>)" if item.url else f"`{where}`"
     read = (
-        f"read *{_escape(item.section.heading)}*, {item.reading_minutes} min"
+        f"read *{escape(item.section.heading)}*, {item.reading_minutes} min"
         if item.reading_minutes < item.item_reading_minutes
         else f"read it all, {item.reading_minutes} min"
     )
     lines = [
-        f"{number}. **{_escape(item.title)}** ({item.type}, `{item.id}`, score {item.score:.2f}){flag}  ",
+        f"{number}. **{escape(item.title)}** ({item.type}, `{item.id}`, score {item.score:.2f}){flag}  ",
         f"   {read} - {link}",
         "",
     ]
     for reason in item.reasons:
-        lines.append(f"   - {_escape(reason.text)}")
+        lines.append(f"   - {escape(reason.text)}")
         if reason.evidence.quote:
-            lines.append(f"     > {_escape(' '.join(reason.evidence.quote.split()))}")
+            lines.append(f"     > {escape(' '.join(reason.evidence.quote.split()))}")
     return "\n".join(lines)
-
-
-def _escape(text: str) -> str:
-    return _SPECIAL.sub(r"\\\1", text)
