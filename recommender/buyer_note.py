@@ -19,6 +19,7 @@ from recommender.models import Recommendation, RecommendedItem
 NoteStyle = Literal["text", "markdown"]
 GREETING = "Hello,"
 CLOSING = "Happy to talk any of these through - just reply to this email."
+CLOSING_NOTHING = "Happy to talk it through in the meantime - just reply to this email."
 NOTHING_YET = (
     "Thank you for the conversation. I do not have a short read that fits what you raised yet, "
     "so I will come back to you on it directly."
@@ -45,7 +46,7 @@ def buyer_note(recommendation: Recommendation, style: NoteStyle) -> str:
     paragraphs = [GREETING, _opening(len(items), minutes) if items else NOTHING_YET, *body]
     if follow_up and items:
         paragraphs.append(f"On {_quoted(follow_up, style)}, I will come back to you separately.")
-    paragraphs.append(CLOSING)
+    paragraphs.append(CLOSING if items else CLOSING_NOTHING)
     return "\n\n".join(paragraphs) + "\n"
 
 
