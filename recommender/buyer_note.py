@@ -10,20 +10,20 @@ Each paragraph is one line, so the plain text pastes into an email client withou
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Literal
 
+from recommender.mdtext import escape
 from recommender.models import Recommendation, RecommendedItem
 
 NoteStyle = Literal["text", "markdown"]
 GREETING = "Hello,"
 CLOSING = "Happy to talk any of these through - just reply to this email."
+CLOSING_NOTHING = "Happy to talk it through in the meantime - just reply to this email."
 NOTHING_YET = (
     "Thank you for the conversation. I do not have a short read that fits what you raised yet, "
     "so I will come back to you on it directly."
 )
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
 
 
 @dataclass(frozen=True)
@@ -46,13 +46,16 @@ def buyer_note(recommendation: Recommendation, style: NoteStyle) -> str:
     paragraphs = [GREETING, _opening(len(items), minutes) if items else NOTHING_YET, *body]
     if follow_up and items:
         paragraphs.append(f"On {_quoted(follow_up, style)}, I will come back to you separately.")
-    paragraphs.append(CLOSING)
+    paragraphs.append(CLOSING if items else CLOSING_NOTHING)
     return "\n\n".join(paragraphs) + "\n"
 
 
 def _opening(count: int, minutes: int) -> str:
-    reads = "one short read" if count == 1 else f"{count} short reads"
-    return f"Thank you for the conversation. Here are {reads} on what you raised, about {minutes} min in all:"
+    if count == 1:
+        return f"Thank you for the conversation. Here is one short read on what you raised, about {minutes} min:"
+    return (
+        f"Thank you for the conversation. Here are {count} short reads on what you raised, about {minutes} min in all:"
+    )
 
 
 def _note_item(item: RecommendedItem) -> NoteItem:
@@ -87,17 +90,17 @@ def _text_item(number: int, item: NoteItem) -> str:
 
 
 def _markdown_item(number: int, item: NoteItem) -> str:
-    title = _escape(item.title)
+    title = escape(item.title)
     heading = f"**[{title}](<{item.url}>)**" if item.url else f"**{title}**"
-    lines = [f"{number}. {heading}  ", f"   {_escape(item.helps)}"]
+    lines = [f"{number}. {heading}  ", f"   {escape(item.helps)}"]
     if item.quote:
-        lines.append(f"   > {_escape(item.quote)}")
+        lines.append(f"   > {escape(item.quote)}")
     return "\n".join(lines)
 
 
 def _quoted(problems: list[str], style: NoteStyle) -> str:
     text = _join(_in_quotes(problems))
-    return _escape(text) if style == "markdown" else text
+    return escape(text) if style == "markdown" else text
 
 
 def _in_quotes(problems: list[str]) -> list[str]:
@@ -106,7 +109,3 @@ def _in_quotes(problems: list[str]) -> list[str]:
 
 def _join(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
-
-
-def _escape(text: str) -> str:
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)

@@ -125,7 +125,7 @@ def test_nothing_internal_or_seller_facing_reaches_the_note(style: str) -> None:
         "left out",
     ):
         assert seller_talk not in note
-    assert "one short read" in note and "about 2 min in all" in note
+    assert "Here is one short read on what you raised, about 2 min:" in note
     assert f'On "{PAYROLL}", I will come back to you separately.' in note.replace("\\", "")
 
 
@@ -141,7 +141,8 @@ def test_no_items(style: str) -> None:
     note = buyer_note(answer(), style)  # type: ignore[arg-type]
     assert note == (
         "Hello,\n\nThank you for the conversation. I do not have a short read that fits what you raised yet, "
-        "so I will come back to you on it directly.\n\nHappy to talk any of these through - just reply to this email.\n"
+        "so I will come back to you on it directly.\n\n"
+        "Happy to talk it through in the meantime - just reply to this email.\n"
     )
 
 

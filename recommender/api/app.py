@@ -16,6 +16,8 @@ from indexer.embed import Embedder
 from recommender.api.auth import Authenticator
 from recommender.api.content_routes import content_routes
 from recommender.api.context import RequestContext
+from recommender.api.cors import cors_middleware
+from recommender.api.docs_routes import install_docs
 from recommender.api.errors import install_error_handlers
 from recommender.api.keys import KeyRing
 from recommender.api.limits import BodyLimit, RateLimiter, Workers
@@ -47,9 +49,16 @@ def create_app(
         title="Buyer content recommender",
         version="1",
         description=DESCRIPTION,
-        middleware=[Middleware(RequestContext), Middleware(BodyLimit, max_bytes=settings.api_max_body_bytes)],
+        docs_url=None,  # served from vendored assets by install_docs, not from a CDN
+        redoc_url=None,
+        middleware=[
+            *cors_middleware(settings.api_cors_origins),  # outermost: errors and 413s carry CORS headers too
+            Middleware(RequestContext),
+            Middleware(BodyLimit, max_bytes=settings.api_max_body_bytes),
+        ],
     )
     install_error_handlers(app)
+    install_docs(app)
     app.include_router(recommend_routes(live, auth, workers))
     app.include_router(content_routes(live, auth, workers))
     app.include_router(ops_routes(live, auth))
