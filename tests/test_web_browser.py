@@ -113,7 +113,9 @@ def _enter_key(page: Any, secret: str) -> Any:
     return page
 
 
-def _ask(page: Any, problems: list[str], *, roles: list[str] = (), max_items: int = 4) -> None:  # type: ignore[assignment]
+def _ask(
+    page: Any, problems: list[str], *, roles: tuple[str, ...] = (), max_items: int = 4, shortcut: bool = False
+) -> None:
     page.wait_for_function("document.querySelectorAll('#library-items option').length > 0")
     for n, problem in enumerate(problems, start=1):
         if n > 1:
@@ -123,12 +125,16 @@ def _ask(page: Any, problems: list[str], *, roles: list[str] = (), max_items: in
     for role in roles:
         page.get_by_label(role.replace("-", " "), exact=True).check()
     page.get_by_label("Items at most").fill(str(max_items))
-    _submit(page)
+    _submit(page, shortcut=shortcut)
 
 
-def _submit(page: Any) -> None:
-    page.get_by_role("button", name="Recommend").focus()
-    page.keyboard.press("Enter")  # by keyboard: the result's heading takes the focus
+def _submit(page: Any, *, shortcut: bool = False) -> None:
+    """By keyboard: Enter on the button, or Ctrl+Enter in a problem's box; the result's heading takes the focus."""
+    if shortcut:
+        page.get_by_label("Problem 1", exact=True).press("Control+Enter")
+    else:
+        page.get_by_role("button", name="Recommend").focus()
+        page.keyboard.press("Enter")
     page.wait_for_function("document.activeElement && document.activeElement.id === 'result-heading'")
 
 
@@ -153,7 +159,7 @@ def _no_violations(page: Any, where: str) -> None:
 
 def test_a_seller_gets_a_set_for_a_buying_group_and_copies_the_email(browser: Any, server: Server, shots: Path) -> None:
     page = _open(browser, server, "seller")
-    _ask(page, PROBLEMS, roles=["cfo", "it-security"])
+    _ask(page, PROBLEMS, roles=("cfo", "it-security"))
     shown = _card_ids(page)
     assert shown and len(shown) <= 4
     flagged = [i for i in shown if i in server.internal]
@@ -232,7 +238,7 @@ def test_the_library_filters_opens_an_item_and_the_audit(browser: Any, server: S
 
 def test_the_page_works_at_phone_width(browser: Any, server: Server, shots: Path) -> None:
     page = _open(browser, server, "seller", viewport=PHONE)
-    _ask(page, PROBLEMS[:1] + [GAP], roles=["cfo", "controller"], max_items=3)
+    _ask(page, PROBLEMS[:1] + [GAP], roles=("cfo", "controller"), max_items=3, shortcut=True)
     assert _card_ids(page)
     width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert width[0] <= width[1], f"the page scrolls sideways at phone width: {width}"

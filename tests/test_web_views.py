@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from recommender.buyer_note import buyer_note
 from recommender.models import IndexInfo, Recognised, Recommendation, RecommendedItem, SectionRef
-from recommender.web.views import role_view, sent_ids
+from recommender.web.views import http_link, role_view, sent_ids
 
 
 def _item(item_id: str, roles: list[str], *, internal: bool = False) -> RecommendedItem:
@@ -61,3 +61,10 @@ def test_one_role_or_none_is_not_a_buying_group() -> None:
 def test_the_email_sends_the_buyer_facing_items_only() -> None:
     answer = _answer([_item("a", []), _item("secret", [], internal=True), _item("b", [])], [])
     assert sent_ids(answer, buyer_note(answer, "text")) == ["a", "b"]
+
+
+def test_only_web_and_mail_links_are_made_links() -> None:
+    assert http_link("https://ledgerline.example/a") == "https://ledgerline.example/a"
+    assert http_link("mailto:sales@ledgerline.example") == "mailto:sales@ledgerline.example"
+    assert http_link("javascript:alert(1)") is None and http_link(" JavaScript:alert(1)") is None
+    assert http_link(None) is None and http_link("docs/a.md") is None

@@ -24,7 +24,7 @@ from recommender.buyer_note import buyer_note
 from recommender.catalog import ContentQuery
 from recommender.models import RecommendationRequest
 from recommender.web.audit import AuditPages
-from recommender.web.views import role_view, sent_ids
+from recommender.web.views import http_link, role_view, sent_ids
 
 HERE = FilePath(__file__).resolve().parent
 STATIC = HERE / "static"
@@ -34,6 +34,7 @@ def web_routes(
     live: LiveIndex, auth: Authenticator, workers: Workers, *, today: Callable[[], dt.date] = dt.date.today
 ) -> APIRouter:
     templates = Jinja2Templates(directory=HERE / "templates")
+    templates.env.filters["link"] = http_link
     router = APIRouter(include_in_schema=False)
     reader = Depends(auth.require("buyer", "seller"))
     seller = Depends(auth.require("seller"))

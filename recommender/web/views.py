@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from recommender.models import Recommendation, RecommendedItem
 
@@ -37,3 +38,8 @@ def role_view(answer: Recommendation) -> RoleView | None:
 def sent_ids(answer: Recommendation, note: str) -> list[str]:
     """The items the buyer note sends: those of the set whose link or title the note carries."""
     return [item.id for item in answer.items if (item.url and item.url in note) or item.title in note]
+
+
+def http_link(url: str | None) -> str | None:
+    """`url` when a browser may follow it safely (http, https or mailto), else None; the indexer does not check urls."""
+    return url if url and urlsplit(url.strip()).scheme.lower() in {"http", "https", "mailto"} else None

@@ -137,6 +137,7 @@ async function recommend(event) {
   }
   const button = $("#recommend");
   button.disabled = true;
+  button.textContent = "Finding the right content…";
   const result = $("#result");
   const done = await load(result, "/ui/recommend", {
     method: "POST",
@@ -144,6 +145,7 @@ async function recommend(event) {
     body: JSON.stringify(body),
   });
   button.disabled = false;
+  button.textContent = "Recommend";
   if (done) focusOn($("#result-heading"));
 }
 
@@ -170,6 +172,9 @@ function startSeller() {
 function setUpSeller() {
   $("#add-problem").addEventListener("click", addProblem);
   $("#ask-form").addEventListener("submit", recommend);
+  $("#ask-form").addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) $("#ask-form").requestSubmit();
+  });
   $("#sent-add").addEventListener("click", () => {
     const pick = $("#sent-pick");
     if (pick.value.trim()) markSent([pick.value.trim()]);
