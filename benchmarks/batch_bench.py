@@ -25,6 +25,7 @@ from indexer.embed import load_embedder
 from indexer.settings import Settings
 from indexer.vocabulary import Vocabulary
 from recommender.batch import run_batch
+from recommender.batch_sinks import JsonLines
 from recommender.service import Recommender, parse_request
 
 DEALS = Path("samples/deals.jsonl")
@@ -51,7 +52,7 @@ def write_requests(path: Path, count: int) -> list[dict]:
 def time_batch(recommender: Recommender, requests: Path, out: Path) -> float:
     out.unlink(missing_ok=True)
     with out.open("a", encoding="utf-8") as handle:
-        summary = run_batch(recommender, requests, handle)
+        summary = run_batch(recommender, requests, JsonLines(handle))
     assert summary.written == summary.lines and not summary.bad
     return summary.seconds
 

@@ -1,14 +1,17 @@
 """Batch recommendations: one request per JSONL line in, one result per line out, resumable.
 
 Input: each line a JSON object, the core's RecommendationRequest plus a caller-chosen `id`
-(a string or an integer, unique in the file). Output: each line `{"id": ..., "recommendation":
-{...}}`, in input order. A line that cannot be answered (bad JSON, no id, a repeated id, an invalid
-request) is reported with its line number and skipped; the rest completes.
+(a string or an integer, unique in the file). Output goes to a ResultSink: by default JSON lines,
+each `{"id": ..., "recommendation": {...}}`, in input order; or one file per id in a folder
+(FilePerResult, for notes ready to paste). A line that cannot be answered (bad JSON, no id, a
+repeated id, an invalid request, an id that cannot name a file) is reported with its line number
+and skipped; the rest completes.
 
 Every result is written as one whole line and flushed before the next request starts, so a run
 killed at any moment leaves complete lines plus at most one partial last line. Resuming drops that
 partial line (and says so), then skips every id already in the output: nothing is lost and
-nothing is written twice.
+nothing is written twice. A file per id is written whole (a temporary file, then a rename), so a
+folder only ever holds complete results, and resuming skips the ids that have a file.
 """
 
 from __future__ import annotations
@@ -22,10 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from pydantic import BaseModel
-
 from indexer.errors import InvalidRequestError, RecommenderError
-from recommender.models import Recommendation
+from recommender.batch_sinks import BatchResult, RequestId, ResultSink
 from recommender.service import Recommender, parse_request
 
 if TYPE_CHECKING:
@@ -34,14 +35,7 @@ if TYPE_CHECKING:
     )  # the protocol only: importing the builder would bring markdown-it into every command
 
 log = logging.getLogger(__name__)
-RequestId = str | int
-
-
-class BatchResult(BaseModel):
-    """One output line."""
-
-    id: RequestId
-    recommendation: Recommendation
+__all__ = ["BatchResult", "RequestId", "ResultSink", "prepare_output", "read_results", "run_batch"]
 
 
 @dataclass(frozen=True)
@@ -232,19 +226,19 @@ class _Tally:
 def run_batch(
     recommender: Recommender,
     requests: Path,
-    out: TextIO,
+    sink: ResultSink,
     *,
     done: frozenset[str] = frozenset(),
     progress: Progress | None = None,
 ) -> BatchSummary:
-    """Answer every request in `requests` whose id is not in `done`, one flushed line each to `out`."""
+    """Answer every request in `requests` whose id is not in `done`, each written whole to `sink`."""
     started = time.perf_counter()
     total = count_lines(requests)
     if progress is not None:
         progress.phase("recommending", total)
     tally = _Tally()
     for item in read_requests(requests):
-        _answer(recommender, item, out, done, tally)
+        _answer(recommender, item, sink, done, tally)
         if progress is not None:
             progress.advance(1)
     return BatchSummary(
@@ -253,7 +247,7 @@ def run_batch(
 
 
 def _answer(
-    recommender: Recommender, item: BatchRequest | BadLine, out: TextIO, done: frozenset[str], tally: _Tally
+    recommender: Recommender, item: BatchRequest | BadLine, sink: ResultSink, done: frozenset[str], tally: _Tally
 ) -> None:
     if isinstance(item, BadLine):
         tally.bad.append(item)
@@ -261,11 +255,14 @@ def _answer(
     if key(item.id) in done:
         tally.already_done += 1
         return
+    refused = sink.refuse(item.id)
+    if refused is not None:
+        tally.bad.append(BadLine(item.line, item.id, refused))
+        return
     try:
         answer = recommender.recommend(parse_request(item.data))
     except InvalidRequestError as exc:
         tally.bad.append(BadLine(item.line, item.id, exc.message))
         return
-    out.write(BatchResult(id=item.id, recommendation=answer).model_dump_json() + "\n")
-    out.flush()
+    sink.write(BatchResult(id=item.id, recommendation=answer))
     tally.written += 1

@@ -42,6 +42,16 @@ class ContentQuery(BaseModel):
     audience: ItemAudience | None = Field(
         default=None, description="buyer: buyer-facing items only; internal: seller-only items only", examples=["buyer"]
     )
+    expired: bool | None = Field(
+        default=None,
+        description="true: expired items only; false: current items only (buyers never see expired ones)",
+        examples=[False],
+    )
+    owner: str | None = Field(
+        default=None,
+        description="who maintains it: part of the item's 'owner', any case (seller keys only)",
+        examples=["Sam Okafor"],
+    )
     limit: int = Field(default=50, ge=1, le=MAX_PAGE, description="items per page", examples=[20])
     offset: int = Field(default=0, ge=0, description="items to skip", examples=[0])
 
@@ -85,12 +95,25 @@ class ContentPage(BaseModel):
     limit: int
 
 
+class LibraryFacets(BaseModel):
+    """What a viewer can filter the library by, and every item it may see (id and title), for pickers."""
+
+    types: list[str]
+    stages: list[str]
+    roles: list[str]
+    owners: list[str] = Field(description="who maintains the items; empty for buyers")
+    items: list[tuple[str, str]] = Field(description="(id, title) of every item the viewer may see, ordered by id")
+
+
 @dataclass(frozen=True)
 class _Filters:
     stage: str | None
     role: str | None
     type: str | None
     audience: ItemAudience | None
+    expired: bool | None
+    owner: str | None
+    today: dt.date
 
     def keep(self, meta: ContentMeta) -> bool:
         return (
@@ -98,6 +121,8 @@ class _Filters:
             and (self.role is None or self.role in meta.roles)
             and (self.type is None or meta.type == self.type)
             and (self.audience is None or meta.audience == self.audience)
+            and (self.expired is None or meta.is_expired(self.today) == self.expired)
+            and (self.owner is None or self.owner in (meta.owner or "").casefold())
         )
 
 
@@ -122,8 +147,8 @@ class Catalog:
 
     def items(self, query: ContentQuery, *, viewer: Audience) -> ContentPage:
         """The items `viewer` may see that match every filter, ordered by id, one page at a time."""
-        filters = self._filters(query)
         today = self._today()
+        filters = self._filters(query, viewer, today)
         matching = [
             d
             for d in (self.snapshot.documents[i] for i in self._order)
@@ -150,12 +175,27 @@ class Catalog:
             sections=outline,
         )
 
-    def _filters(self, query: ContentQuery) -> _Filters:
+    def facets(self, *, viewer: Audience) -> LibraryFacets:
+        """The types, stages, roles and (for sellers) owners of the items `viewer` may see, and those items."""
+        today = self._today()
+        visible = [d.meta for d in (self.snapshot.documents[i] for i in self._order) if may_see(d.meta, viewer, today)]
+        return LibraryFacets(
+            types=sorted({m.type for m in visible}),
+            stages=list(self.vocabulary.stages.values),
+            roles=list(self.vocabulary.roles.values),
+            owners=sorted({m.owner for m in visible if m.owner}) if viewer == "seller" else [],
+            items=[(m.id, m.title) for m in visible],
+        )
+
+    def _filters(self, query: ContentQuery, viewer: Audience, today: dt.date) -> _Filters:
         return _Filters(
             stage=canonical(query.stage, self.vocabulary.stages, "stage"),
             role=canonical(query.role, self.vocabulary.roles, "role"),
             type=self._type(query.type),
             audience=query.audience,
+            expired=query.expired,
+            owner=_owner(query.owner, viewer),
+            today=today,
         )
 
     def _type(self, value: str | None) -> str | None:
@@ -169,6 +209,16 @@ class Catalog:
                 field="type",
             )
         return kind
+
+
+def _owner(value: str | None, viewer: Audience) -> str | None:
+    if value is None or not value.strip():
+        return None
+    if viewer != "seller":
+        raise InvalidRequestError(
+            "filtering by owner is for seller keys", hint="Leave 'owner' out with a buyer key.", field="owner"
+        )
+    return value.strip().casefold()
 
 
 def _summary(document: StoredDocument, today: dt.date) -> ContentSummary:

@@ -61,6 +61,7 @@ def main() -> None:
         "Try your own: recommender recommend --problem '...' --stage evaluation --role cfo   (or: "
         "recommender ask '...')"
     )
+    console.print("Or in a browser: .venv/bin/recommender serve, then open http://127.0.0.1:8000/")
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ from tests.test_api import auth, publish_tiny_corpus
 pytestmark = pytest.mark.slow
 RECOMMENDER = Path(sys.executable).parent / "recommender"
 START_SECONDS = 180
+ROOM = "https://room.acme.example"  # the deal room allowed to call the server from a browser
 BODY = {"problems": ["month-end close takes twelve days", "auditors want reconciliation evidence"], "max_items": 3}
 
 
@@ -70,7 +71,7 @@ def server(corpus_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
     shutil.copytree(corpus_index, index, symlinks=True, ignore=shutil.ignore_patterns(".lock"))
     keys = {"buyer": new_key("deal-room", ["buyer"]), "admin": new_key("ops", ["admin"])}
     port, log = free_port(), folder / "server.log"
-    env = _env(RECOMMENDER_API_KEYS=" ".join(k.key.line() for k in keys.values()))
+    env = _env(RECOMMENDER_API_KEYS=" ".join(k.key.line() for k in keys.values()), RECOMMENDER_API_CORS_ORIGINS=ROOM)
     with log.open("w") as sink:
         process = subprocess.Popen(
             [str(RECOMMENDER), "serve", "--port", str(port), "--index", str(index)],
@@ -101,6 +102,55 @@ def test_the_server_answers_over_http_and_logs_the_request_id(server: Server) ->
         time.sleep(0.1)
     line = next(line for line in server.log.read_text().splitlines() if request_id in line)
     assert "POST /v1/recommendations 200" in line and "key=deal-room" in line
+
+
+def test_a_deal_room_browser_may_call_it_and_another_origin_may_not(server: Server) -> None:
+    asking = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization, content-type"}
+    allowed = httpx.options(f"{server.url}/v1/recommendations", headers={"Origin": ROOM, **asking}, timeout=10)
+    assert allowed.status_code == 200 and allowed.headers["Access-Control-Allow-Origin"] == ROOM
+    assert "authorization" in allowed.headers["Access-Control-Allow-Headers"].lower()
+    other = httpx.options(
+        f"{server.url}/v1/recommendations", headers={"Origin": "https://evil.example", **asking}, timeout=10
+    )
+    assert other.status_code == 400 and "Access-Control-Allow-Origin" not in other.headers
+    answer = httpx.post(
+        f"{server.url}/v1/recommendations",
+        json=BODY,
+        headers={"Origin": ROOM, **auth(server.keys["buyer"])},
+        timeout=30,
+    )
+    assert answer.status_code == 200 and answer.headers["Access-Control-Allow-Origin"] == ROOM
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+OPERATIONS = ("/v1/recommendations", "/v1/ask", "/v1/content", "/v1/health", "/v1/ready", "/v1/index/reload")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+def test_the_docs_render_in_a_browser_that_can_reach_nothing_else(server: Server, page: str, tmp_path: Path) -> None:
+    dom = subprocess.run(
+        [
+            str(CHROMIUM),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",  # no CDN could answer
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--virtual-time-budget=20000",
+            "--dump-dom",
+            f"{server.url}{page}",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
+    missing = [path for path in OPERATIONS if path not in dom]
+    assert not missing, f"{page} did not render {missing}"
 
 
 def test_a_reload_while_requests_run_drops_none(server: Server, tmp_path: Path, embedder: Embedder) -> None:

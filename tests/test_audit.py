@@ -26,6 +26,7 @@ from indexer.vocabulary import INDUSTRIES, ROLES, STAGES, Vocabulary
 from recommender.audit import AuditOptions, AuditReport, audit_library, render_html
 from recommender.audit.freshness import months_before
 from recommender.batch import prepare_output, run_batch
+from recommender.batch_sinks import JsonLines
 from recommender.cli import app
 from recommender.service import Recommender, parse_request
 from tests.conftest import CORPUS, EVALDATA, ROOT
@@ -83,7 +84,7 @@ def recommender(corpus_index: Path, embedder: Embedder) -> Recommender:
 def results(recommender: Recommender, tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("batch") / "results.jsonl"
     with path.open("a", encoding="utf-8") as out:
-        run_batch(recommender, DEALS, out, done=prepare_output(path, resume=False).done)
+        run_batch(recommender, DEALS, JsonLines(out), done=prepare_output(path, resume=False).done)
     return path
 
 

@@ -18,6 +18,7 @@ from indexer.embed import Embedder
 from indexer.errors import RecommenderError
 from indexer.settings import Settings
 from recommender.batch import BatchResult, BatchSummary, prepare_output, read_results, run_batch
+from recommender.batch_sinks import JsonLines
 from recommender.cli import app
 from recommender.service import Recommender, parse_request
 from tests.conftest import ROOT
@@ -42,7 +43,7 @@ def results(recommender: Recommender, tmp_path_factory: pytest.TempPathFactory) 
 def _run(recommender: Recommender, requests: Path, out: Path, *, resume: bool = False) -> BatchSummary:
     state = prepare_output(out, resume=resume)
     with out.open("a", encoding="utf-8") as handle:
-        return run_batch(recommender, requests, handle, done=state.done)
+        return run_batch(recommender, requests, JsonLines(handle), done=state.done)
 
 
 def _ids(path: Path) -> list[str]:
@@ -101,7 +102,7 @@ def test_resume_skips_done_ids_and_repairs_a_cut_off_last_line(
     state = prepare_output(interrupted, resume=True)
     assert state.repaired_tail and len(state.done) == data[:cut].count(b"\n")
     with interrupted.open("a", encoding="utf-8") as handle:
-        summary = run_batch(recommender, DEALS, handle, done=state.done)
+        summary = run_batch(recommender, DEALS, JsonLines(handle), done=state.done)
     assert summary.already_done == len(state.done) and summary.written == 12 - len(state.done)
     assert interrupted.read_bytes() == data  # nothing lost, nothing written twice, same answers
 

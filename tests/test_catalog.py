@@ -93,3 +93,31 @@ def test_one_item_has_its_section_outline(catalog: Catalog, snapshot: IndexSnaps
 
 def test_an_unknown_id_is_none(catalog: Catalog) -> None:
     assert catalog.item("no-such-item", viewer="seller") is None
+
+
+def test_the_expired_filter_splits_a_sellers_library_and_gives_a_buyer_none(catalog: Catalog) -> None:
+    assert {item.id for item in _all(catalog, "seller", expired=True)} == EXPIRED
+    current = {item.id for item in _all(catalog, "seller", expired=False)}
+    assert current and not current & EXPIRED
+    assert _all(catalog, "buyer", expired=True) == []
+
+
+def test_the_owner_filter_matches_part_of_the_owner_in_any_case(catalog: Catalog, snapshot: IndexSnapshot) -> None:
+    expected = {d.meta.id for d in snapshot.documents if d.meta.owner and "okafor" in d.meta.owner.lower()}
+    assert expected
+    assert {item.id for item in _all(catalog, "seller", owner="sam OKAFOR")} == expected
+
+
+def test_a_buyer_may_not_filter_by_owner(catalog: Catalog) -> None:
+    with pytest.raises(InvalidRequestError) as raised:
+        catalog.items(ContentQuery(owner="Sam Okafor"), viewer="buyer")
+    assert raised.value.field == "owner"
+
+
+def test_facets_list_only_what_the_viewer_may_see(catalog: Catalog, snapshot: IndexSnapshot) -> None:
+    buyer, seller = catalog.facets(viewer="buyer"), catalog.facets(viewer="seller")
+    buyer_ids = {item_id for item_id, _ in buyer.items}
+    assert buyer_ids == {item.id for item in _all(catalog, "buyer")}
+    assert {item_id for item_id, _ in seller.items} == {d.meta.id for d in snapshot.documents}
+    assert buyer.owners == [] and "Sam Okafor (Sales Enablement)" in seller.owners
+    assert "battlecard" in seller.types and "battlecard" not in buyer.types

@@ -16,6 +16,8 @@ from indexer.embed import Embedder
 from recommender.api.auth import Authenticator
 from recommender.api.content_routes import content_routes
 from recommender.api.context import RequestContext
+from recommender.api.cors import cors_middleware
+from recommender.api.docs_routes import install_docs
 from recommender.api.errors import install_error_handlers
 from recommender.api.keys import KeyRing
 from recommender.api.limits import BodyLimit, RateLimiter, Workers
@@ -23,6 +25,7 @@ from recommender.api.live import LiveIndex
 from recommender.api.ops_routes import ops_routes
 from recommender.api.recommend_routes import recommend_routes
 from recommender.api.settings import ServerSettings
+from recommender.web import install_web
 
 DESCRIPTION = """Recommends a short, reasoned set of sales content for a buyer's problems and buying stage,
 and says what the library does not answer.
@@ -46,10 +49,18 @@ def create_app(
         title="Buyer content recommender",
         version="1",
         description=DESCRIPTION,
-        middleware=[Middleware(RequestContext), Middleware(BodyLimit, max_bytes=settings.api_max_body_bytes)],
+        docs_url=None,  # served from vendored assets by install_docs, not from a CDN
+        redoc_url=None,
+        middleware=[
+            *cors_middleware(settings.api_cors_origins),  # outermost: errors and 413s carry CORS headers too
+            Middleware(RequestContext),
+            Middleware(BodyLimit, max_bytes=settings.api_max_body_bytes),
+        ],
     )
     install_error_handlers(app)
+    install_docs(app)
     app.include_router(recommend_routes(live, auth, workers))
     app.include_router(content_routes(live, auth, workers))
     app.include_router(ops_routes(live, auth))
+    install_web(app, live, auth, workers, today=today)
     return app

@@ -11,6 +11,7 @@ from recommender.api.errors import ApiError, documented
 from recommender.api.examples import CONTENT_ID_EXAMPLE
 from recommender.api.limits import Workers
 from recommender.api.live import LiveIndex
+from recommender.api.response_examples import answer_example
 from recommender.catalog import ContentDetail, ContentPage, ContentQuery
 
 
@@ -18,7 +19,11 @@ def content_routes(live: LiveIndex, auth: Authenticator, workers: Workers) -> AP
     router = APIRouter(prefix="/v1", tags=["content"])
     reader = Depends(auth.require("buyer", "seller"))
 
-    @router.get("/content", response_model=ContentPage, responses=documented(401, 403, 422, 429))
+    @router.get(
+        "/content",
+        response_model=ContentPage,
+        responses={**answer_example("page"), **documented(401, 403, 422, 429)},
+    )
     async def list_content(query: Annotated[ContentQuery, Query()], caller: Caller = reader) -> ContentPage:
         """The items this key may see, filtered by stage, role, type and audience, ordered by id.
 
@@ -26,7 +31,11 @@ def content_routes(live: LiveIndex, auth: Authenticator, workers: Workers) -> AP
         """
         return await workers.run(lambda: live.current.catalog.items(query, viewer=caller.audience()))
 
-    @router.get("/content/{item_id:path}", response_model=ContentDetail, responses=documented(401, 403, 404, 429))
+    @router.get(
+        "/content/{item_id:path}",
+        response_model=ContentDetail,
+        responses={**answer_example("item"), **documented(401, 403, 404, 422, 429)},
+    )
     async def get_content(
         item_id: Annotated[str, Path(description="content id", examples=[CONTENT_ID_EXAMPLE])], caller: Caller = reader
     ) -> ContentDetail:

@@ -25,6 +25,7 @@ from indexer.errors import (
     ModelMismatchError,
     RecommenderError,
 )
+from recommender.api.response_examples import error_example
 
 log = logging.getLogger(__name__)
 REQUEST_ID = "X-Request-ID"
@@ -176,5 +177,12 @@ _DESCRIPTIONS = {
 
 
 def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses` for these error statuses, all with the ErrorBody shape."""
-    return {status: {"model": ErrorBody, "description": _DESCRIPTIONS[status]} for status in statuses}
+    """OpenAPI `responses` for these error statuses, all with the ErrorBody shape and an example."""
+    return {
+        status: {
+            "model": ErrorBody,
+            "description": _DESCRIPTIONS[status],
+            "content": {"application/json": {"example": error_example(status)}},
+        }
+        for status in statuses
+    }

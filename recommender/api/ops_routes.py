@@ -9,18 +9,19 @@ from indexer.errors import RecommenderError
 from recommender.api.auth import Authenticator
 from recommender.api.errors import ApiError, api_error_of, documented
 from recommender.api.live import LiveIndex
+from recommender.api.response_examples import answer_example
 from recommender.api.schemas import Health, Ready, ReloadResult
 
 
 def ops_routes(live: LiveIndex, auth: Authenticator) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["operations"])
 
-    @router.get("/health", response_model=Health)
+    @router.get("/health", response_model=Health, responses=answer_example("alive"))
     async def health() -> Health:
         """Alive (no key needed)."""
         return Health()
 
-    @router.get("/ready", response_model=Ready)
+    @router.get("/ready", response_model=Ready, responses=answer_example("serving"))
     async def ready() -> Ready:
         """The index being served: model, counts, build time (no key needed)."""
         return live.current.ready()
@@ -28,7 +29,7 @@ def ops_routes(live: LiveIndex, auth: Authenticator) -> APIRouter:
     @router.post(
         "/index/reload",
         response_model=ReloadResult,
-        responses=documented(401, 403, 409, 429),
+        responses={**answer_example("unchanged"), **documented(401, 403, 409, 429)},
         dependencies=[Depends(auth.require("admin"))],
     )
     async def reload() -> ReloadResult:

@@ -11,6 +11,7 @@ from recommender.api.errors import documented
 from recommender.api.examples import ASK_EXAMPLES, RECOMMENDATION_EXAMPLES
 from recommender.api.limits import Workers
 from recommender.api.live import LiveIndex
+from recommender.api.response_examples import answer_example
 from recommender.api.schemas import AskRequest
 from recommender.models import Recommendation, RecommendationRequest
 
@@ -26,7 +27,11 @@ def recommend_routes(live: LiveIndex, auth: Authenticator, workers: Workers) -> 
     router = APIRouter(prefix="/v1", tags=["recommend"])
     reader = Depends(auth.require("buyer", "seller"))
 
-    @router.post("/recommendations", response_model=Recommendation, responses=ERRORS)
+    @router.post(
+        "/recommendations",
+        response_model=Recommendation,
+        responses={**answer_example("deal_room"), **ERRORS},
+    )
     async def recommendations(
         body: Annotated[RecommendationRequest, Body(openapi_examples=RECOMMENDATION_EXAMPLES)],
         caller: Caller = reader,
@@ -40,7 +45,11 @@ def recommend_routes(live: LiveIndex, auth: Authenticator, workers: Workers) -> 
         request = body.model_copy(update={"audience": caller.audience(asked)})
         return _json(await workers.run(live.current.recommender.recommend, request))
 
-    @router.post("/ask", response_model=Recommendation, responses=ERRORS)
+    @router.post(
+        "/ask",
+        response_model=Recommendation,
+        responses={**answer_example("free_text"), **ERRORS},
+    )
     async def ask(
         body: Annotated[AskRequest, Body(openapi_examples=ASK_EXAMPLES)], caller: Caller = reader
     ) -> Response:

@@ -9,6 +9,7 @@ environment variables and explicit overrides (the `serve` command's options):
     api_keys = ["acme-deal-room:buyer:4f0c...e91a", "ops:admin:77aa...03c1"]
 
     RECOMMENDER_API_KEYS="acme-deal-room:buyer:4f0c...e91a ops:admin:77aa...03c1"   # whitespace-separated
+    RECOMMENDER_API_CORS_ORIGINS="https://room.acme.example https://crm.example.com"  # browsers allowed to call
 
 With no keys configured the server may listen on a loopback address only.
 """
@@ -19,6 +20,7 @@ import ipaddress
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import EnvSettingsSource, NoDecode, SettingsConfigDict
@@ -41,6 +43,20 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def origin(text: str) -> str:
+    """An origin as browsers send it (scheme://host[:port], lower case, no path), or a ValueError saying why not."""
+    parts = urlsplit(text.strip().rstrip("/"))
+    if text.strip() == "*":
+        raise ValueError(
+            "'*' is not allowed in api_cors_origins: name each deal-room origin, like https://room.example.com"
+        )
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path or parts.query or parts.fragment:
+        raise ValueError(
+            f"'{text}' is not an origin: give scheme, host and optional port only, like https://room.example.com:8443"
+        )
+    return f"{parts.scheme}://{parts.netloc}".lower()
 
 
 class ServerSettings(Settings):
@@ -67,12 +83,23 @@ class ServerSettings(Settings):
         default=64, ge=1, le=10_000, description="open requests before uvicorn answers 503"
     )
     api_keep_alive_seconds: int = Field(default=5, ge=1, le=300)
+    api_cors_origins: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(),
+        description="browser origins (deal rooms) allowed to call the API, like https://room.example.com; "
+        "none by default: no CORS headers",
+    )
 
     @field_validator("api_keys", mode="before")
     @classmethod
     def _key_lines(cls, value: Any) -> Any:
         lines = value.replace(";", " ").split() if isinstance(value, str) else value
         return tuple(ApiKey.parse(x) if isinstance(x, str) else x for x in lines)
+
+    @field_validator("api_cors_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: Any) -> Any:
+        items = value.replace(";", " ").split() if isinstance(value, str) else value
+        return tuple(origin(str(x)) for x in items)
 
     @model_validator(mode="after")
     def _safe_to_serve(self) -> ServerSettings:

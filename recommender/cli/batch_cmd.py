@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
 from collections.abc import Iterator
@@ -13,8 +14,10 @@ import typer
 from rich.markup import escape
 
 from indexer.errors import RecommenderError
-from recommender.batch import BatchSummary, Resume, prepare_output, run_batch
+from recommender.batch import BatchSummary, prepare_output, run_batch
+from recommender.batch_sinks import Blocks, FilePerResult, JsonLines, ResultSink
 from recommender.cli.app import app, err, settings_of, user_errors
+from recommender.cli.formats import OutputFormat, formatted
 from recommender.cli.progress import TerminalProgress
 from recommender.service import Recommender
 
@@ -27,7 +30,16 @@ def batch_command(
         ..., help="JSONL: one request per line, the 'recommend' request plus a unique 'id'."
     ),
     out_file: Path | None = typer.Option(
-        None, "--out", help="Write results here (JSONL, one line per request id); default stdout."
+        None,
+        "--out",
+        help="json: a JSONL file, one line per request id. text, markdown, email: a folder, one file per id "
+        "(<id>.txt or <id>.md). Default: stdout.",
+    ),
+    fmt: OutputFormat = typer.Option(
+        OutputFormat.json,
+        "--format",
+        "-f",
+        help="json (the API's JSON, one line each), text or markdown (the seller's view), email (a note to the buyer).",
     ),
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run: skip ids already in --out."),
     index: Path | None = typer.Option(
@@ -41,26 +53,49 @@ def batch_command(
         raise RecommenderError(
             f"no requests file at {requests}", hint="Give a JSONL file: one JSON request with an 'id' per line."
         )
+    if fmt is not OutputFormat.json:
+        _formatted_batch(ctx, requests, out_file, fmt, resume=resume, index=index)
+        return
     state = prepare_output(out_file, resume=resume) if out_file else None
     if state is not None and state.repaired_tail:
         err.print(
-            f"[yellow]repaired[/] {escape(str(out_file))}: dropped a partial last line left by an "
-            "interrupted run; that request runs again",
+            f"[yellow]repaired[/] {escape(str(out_file))}: dropped a partial last line left by an interrupted run; "
+            "that request runs again",
             highlight=False,
         )
     recommender = Recommender.open(settings_of(ctx, index=index))
+    with _output(out_file) as handle:
+        summary = _run(recommender, requests, JsonLines(handle), state.done if state else frozenset())
+    _report(summary, state.existing.results if state else 0, out_file)
+
+
+def _formatted_batch(
+    ctx: typer.Context, requests: Path, folder: Path | None, fmt: OutputFormat, *, resume: bool, index: Path | None
+) -> None:
+    """One file per request id in `folder` (or blocks on stdout), each rendered in `fmt`."""
+    render = functools.partial(formatted, fmt=fmt)
+    sink: ResultSink
+    done: frozenset[str] = frozenset()
+    if folder is None:
+        sink = Blocks(sys.stdout, render, header="# {id}" if fmt is OutputFormat.markdown else "=== {id} ===")
+    else:
+        files = FilePerResult(folder, ".md" if fmt is OutputFormat.markdown else ".txt", render)
+        done = files.prepare(resume=resume)
+        sink = files
+    recommender = Recommender.open(settings_of(ctx, index=index))
+    _report(_run(recommender, requests, sink, done), len(done), folder)
+
+
+def _run(recommender: Recommender, requests: Path, sink: ResultSink, done: frozenset[str]) -> BatchSummary:
     try:
-        with _output(out_file) as sink, TerminalProgress(err) as progress:
-            summary = run_batch(
-                recommender, requests, sink, done=state.done if state else frozenset(), progress=progress
-            )
+        with TerminalProgress(err) as progress:
+            return run_batch(recommender, requests, sink, done=done, progress=progress)
     except KeyboardInterrupt:
         err.print(
             "interrupted; every result written so far is complete - run again with --resume to continue",
             highlight=False,
         )
         raise typer.Exit(130) from None
-    _report(summary, state, out_file)
 
 
 @contextlib.contextmanager
@@ -80,11 +115,11 @@ def _output(path: Path | None) -> Iterator[TextIO]:
         os.fsync(handle.fileno())
 
 
-def _report(summary: BatchSummary, state: Resume | None, out_file: Path | None) -> None:
+def _report(summary: BatchSummary, existing: int, out_file: Path | None) -> None:
     for bad in summary.bad:
         label = f" (id {bad.id!r})" if bad.id is not None else ""
         err.print(f"[red]skipped[/] line {bad.line}{escape(label)}: {escape(bad.message)}", highlight=False)
-    done = f", {summary.already_done} already in {out_file}" if state is not None and summary.already_done else ""
+    done = f", {summary.already_done} already in {out_file}" if existing and summary.already_done else ""
     err.print(
         f"{summary.written} results written{done}, {len(summary.bad)} lines skipped, of {summary.lines} requests "
         f"in {summary.seconds:.1f}s ({summary.per_second:.1f} requests/s).",

@@ -9,7 +9,7 @@ import typer
 from indexer.settings import Settings
 from indexer.vocabulary import load_vocabulary
 from recommender.cli.app import app, out, settings_of, user_errors
-from recommender.cli.render import render, render_per_role
+from recommender.cli.formats import FORMAT_HELP, OutputFormat, chosen_format, show, show_per_role
 from recommender.models import RecommendationRequest
 from recommender.requests import check_vocabulary, parse_request
 
@@ -48,11 +48,13 @@ def recommend_command(
     include_type: list[str] = typer.Option([], "--type", help="Only these content types (repeatable)."),
     exclude_type: list[str] = typer.Option([], "--exclude-type", help="Never these content types (repeatable)."),
     per_role: bool = typer.Option(False, "--per-role", help="One short set per role, without repeats."),
-    as_json: bool = typer.Option(False, "--json", help="Print the Recommendation as JSON and nothing else on stdout."),
+    fmt: OutputFormat | None = typer.Option(None, "--format", "-f", help=FORMAT_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Same as --format json: the Recommendation and nothing else."),
     index: Path | None = typer.Option(None, "--index", help=INDEX_HELP),
 ) -> None:
     """Recommend a short, reasoned set of content for a buyer's problems."""
     settings = settings_of(ctx, index=index)
+    output = chosen_format(fmt, as_json=as_json)
     request = checked(
         parse_request(
             {
@@ -74,11 +76,9 @@ def recommend_command(
 
     recommender = Recommender.open(settings)
     if per_role:
-        grouped = recommender.recommend_per_role(request)
-        typer.echo(grouped.model_dump_json(indent=2)) if as_json else render_per_role(out, grouped)
+        show_per_role(out, recommender.recommend_per_role(request), output)
         return
-    answer = recommender.recommend(request)
-    typer.echo(answer.model_dump_json(indent=2)) if as_json else render(out, answer)
+    show(out, recommender.recommend(request), output)
 
 
 @app.command("ask")
@@ -90,13 +90,14 @@ def ask_command(
     ),
     audience: str = typer.Option("buyer", "--audience", help="buyer or seller."),
     max_items: int = typer.Option(5, "--max-items"),
-    as_json: bool = typer.Option(False, "--json", help="Print the Recommendation as JSON and nothing else on stdout."),
+    fmt: OutputFormat | None = typer.Option(None, "--format", "-f", help=FORMAT_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Same as --format json: the Recommendation and nothing else."),
     index: Path | None = typer.Option(None, "--index", help=INDEX_HELP),
 ) -> None:
     """Answer a free-text request; shows the stage, roles and industry it recognised."""
     settings = settings_of(ctx, index=index)
+    output = chosen_format(fmt, as_json=as_json)
     checked(parse_request({"problems": [text], "audience": audience, "max_items": max_items}), settings)
     from recommender.service import Recommender
 
-    answer = Recommender.open(settings).ask(text, audience=audience, max_items=max_items)
-    typer.echo(answer.model_dump_json(indent=2)) if as_json else render(out, answer)
+    show(out, Recommender.open(settings).ask(text, audience=audience, max_items=max_items), output)

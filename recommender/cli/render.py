@@ -1,6 +1,13 @@
-"""Compact, readable terminal rendering of a Recommendation (rich)."""
+"""Compact, readable terminal rendering of a Recommendation (rich).
+
+On a terminal the recognised request sits in a panel and long lines wrap to the window. When the
+output is not a terminal (a pipe, a file, a string for a batch file) there is no panel and no line is
+ever wrapped, so quotes stay whole and the text pastes cleanly.
+"""
 
 from __future__ import annotations
+
+import functools
 
 from rich.console import Console, Group
 from rich.markup import escape
@@ -11,18 +18,20 @@ from recommender.models import PerRoleRecommendation, Recommendation, Recommende
 
 
 def render(console: Console, answer: Recommendation, *, title: str = "Recommendation") -> None:
-    console.print(Panel(_recognised(answer), title=title, title_align="left", expand=False))
+    terminal = console.is_terminal
+    show = functools.partial(console.print, soft_wrap=not terminal, highlight=False)
+    if terminal:
+        show(Panel(_recognised(answer), title=title, title_align="left", expand=False))
+    else:
+        show(Text(f"{title}\n") + _recognised(answer))
     if not answer.items:
-        console.print("[yellow]Nothing to send: no content in the library answers these problems well.[/]")
+        show("[yellow]Nothing to send: no content in the library answers these problems well.[/]")
     for number, item in enumerate(answer.items, start=1):
-        console.print(_item(number, item))
+        show(_item(number, item))
     for gap in answer.gaps:
-        console.print(f"[bold yellow]gap[/] {escape(gap.message)}", highlight=False)
+        show(f"[bold yellow]gap[/] {escape(gap.message)}")
     for cut in answer.trimmed:
-        console.print(
-            f"[dim]left out[/] {escape(cut.title)} [dim]({cut.id}): {cut.reason} - {escape(cut.detail)}[/]",
-            highlight=False,
-        )
+        show(f"[dim]left out[/] {escape(cut.title)} [dim]({cut.id}): {cut.reason} - {escape(cut.detail)}[/]")
 
 
 def render_per_role(console: Console, answer: PerRoleRecommendation) -> None:
