@@ -14,7 +14,7 @@ from recommender.api.live import LiveIndex
 from recommender.api.schemas import AskRequest
 from recommender.models import Recommendation, RecommendationRequest
 
-ERRORS = documented(400, 401, 403, 413, 422, 429)
+ERRORS = documented(400, 401, 403, 408, 413, 422, 429)
 
 
 def _json(answer: Recommendation) -> Response:
