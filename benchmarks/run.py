@@ -1,6 +1,6 @@
 """Speed benchmarks, one entry point: `make bench` = `python -m benchmarks.run`.
 
-    python -m benchmarks.run [--only index,query,coldstart,load,quality,venv,scale] [--rounds N] [--sizes 10000,100000,1000000]
+    python -m benchmarks.run [--only index,query,coldstart,load,slow,quality,venv,scale] [--rounds N] [--sizes ...]
 
 Parts (each prints a table and writes benchmarks/results/<part>.json, with the machine it ran on):
 - index: pieces per second of a full build next to the bare encode of the same texts
@@ -10,6 +10,8 @@ Parts (each prints a table and writes benchmarks/results/<part>.json, with the m
 - coldstart: wall time and peak memory of one `recommender recommend` process, and of refusals
   (benchmarks/coldstart_bench.py);
 - load: the HTTP API at concurrency 1 and 8 next to its floor (benchmarks/load_bench.py);
+- slow: legitimate requests while 100 and 500 connections hang half-open or trickle their headers
+  (benchmarks/slow_clients.py);
 - quality: the ONNX encoder against torch - cosine, SciFact nDCG@10, labelled gaps
   (benchmarks/quality_bench.py; slow the first time: it indexes SciFact per precision);
 - venv: a torch-free '.[serve]' venv answers from a built index; venv sizes (benchmarks/serve_venv.py);
@@ -35,10 +37,19 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from benchmarks import coldstart_bench, index_bench, load_bench, quality_bench, query_bench, scale_bench, serve_venv
+from benchmarks import (
+    coldstart_bench,
+    index_bench,
+    load_bench,
+    quality_bench,
+    query_bench,
+    scale_bench,
+    serve_venv,
+    slow_clients,
+)
 from indexer.build import BuildOptions
 
-PARTS = ("index", "query", "coldstart", "load", "quality", "venv", "scale")
+PARTS = ("index", "query", "coldstart", "load", "slow", "quality", "venv", "scale")
 RESULTS = Path("benchmarks/results")
 BENCH_INDEX = Path(".recommender/bench/corpus-index")
 REAL_INDEX = Path(".recommender/eval/scifact/index")  # built by `recommender eval --dataset ../shared/evaldata/scifact`
@@ -89,7 +100,8 @@ def run_index(console: Console, rounds: int) -> dict[str, Any]:
 def run_query(console: Console, rounds: int) -> dict[str, Any]:
     result = query_bench.run(BENCH_INDEX, rounds=rounds, log=console.print)
     table = Table(
-        title=f"Query: recommend vs floor - {result['requests']} requests ({result['problems']} problems), {result['pieces']} pieces, median of {rounds} rounds"
+        title=f"Query: recommend vs floor - {result['requests']} requests ({result['problems']} problems), "
+        f"{result['pieces']} pieces, median of {rounds} rounds"
     )
     for column in ("what", "p50 ms", "p99 ms"):
         table.add_column(column, justify="left" if column == "what" else "right")
@@ -108,7 +120,8 @@ def run_scale(
     )
     console.print(
         _scale_table(
-            f"Scale: vector search, synthetic {scale_bench.DIMENSION}-d vectors, {result['queries']} queries, median of {rounds} rounds",
+            f"Scale: vector search, synthetic {scale_bench.DIMENSION}-d vectors, {result['queries']} queries, "
+            f"median of {rounds} rounds",
             result["rows"],
         )
     )
@@ -118,7 +131,8 @@ def run_scale(
         )
     decision = result["decision"]
     console.print(
-        f"exact search (1 thread) p50 reaches {decision['latency_budget_ms']} ms at ~{decision['exact_p50_reaches_budget_at']:,} pieces; "
+        f"exact search (1 thread) p50 reaches {decision['latency_budget_ms']} ms "
+        f"at ~{decision['exact_p50_reaches_budget_at']:,} pieces; "
         f"smallest efSearch with recall@10 >= 0.99 at every size: {decision['smallest_ef_search_for_recall_0_99']} "
         f"(searching only part of the pieces: {decision['smallest_ef_search_for_recall_0_99_filtered']})"
     )
@@ -178,7 +192,8 @@ def run_load(console: Console, requests: int) -> dict[str, Any]:
 def run_quality(console: Console, dataset: Path) -> dict[str, Any]:
     result = quality_bench.run(dataset, log=console.print)
     table = Table(
-        title=f"ONNX quality gate: against sentence-transformers on torch (gates: nDCG@10 >= {quality_bench.NDCG_GATE}, mean cosine >= {quality_bench.COSINE_GATE})"
+        title="ONNX quality gate: against sentence-transformers on torch "
+        f"(gates: nDCG@10 >= {quality_bench.NDCG_GATE}, mean cosine >= {quality_bench.COSINE_GATE})"
     )
     for column in (
         "precision",
@@ -249,6 +264,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             result = run_scale(console, args.rounds, [int(s) for s in args.sizes.split(",")], args.hnsw_budget, real)
         elif part == "load":
             result = run_load(console, args.requests)
+        elif part == "slow":
+            result = slow_clients.main([])
         elif part == "quality":
             result = run_quality(console, args.dataset)
         elif part == "venv":

@@ -46,7 +46,10 @@ def create_app(
         title="Buyer content recommender",
         version="1",
         description=DESCRIPTION,
-        middleware=[Middleware(RequestContext), Middleware(BodyLimit, max_bytes=settings.api_max_body_bytes)],
+        middleware=[
+            Middleware(RequestContext),
+            Middleware(BodyLimit, max_bytes=settings.api_max_body_bytes, timeout=settings.api_body_timeout_seconds),
+        ],
     )
     install_error_handlers(app)
     app.include_router(recommend_routes(live, auth, workers))

@@ -79,7 +79,8 @@ class BodyTooSlow(HTTPException):
     """A 408 for a body that did not arrive in time; an HTTPException for the same reason as BodyTooLarge."""
 
     def __init__(self, seconds: float) -> None:
-        super().__init__(408, f"the request body did not arrive within {seconds:g} s of its headers; send it at once")
+        message = f"the request body did not arrive within {seconds:g} s of its headers; send it at once"
+        super().__init__(408, message, headers={"Connection": "close"})
 
 
 class BodyNotUtf8(HTTPException):
