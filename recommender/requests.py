@@ -70,7 +70,7 @@ def plain_message(error: Mapping[str, Any]) -> str:
     if kind in _NUMBER_TYPES:
         return f"expected {_NUMBER_TYPES[kind]} (a JSON number), not {_shown(error.get('input'))}"
     if kind == "string_too_short" and error.get("ctx", {}).get("min_length") == 1:
-        return "empty (or only whitespace); give a value or leave the field out"
+        return "empty (or only whitespace); give a value or leave it out"
     return str(error.get("msg", "invalid"))
 
 
