@@ -131,6 +131,15 @@ def test_a_half_open_connection_gets_408_and_is_closed_after_the_header_timeout(
     assert time.monotonic() - started >= HEADER_TIMEOUT - 0.5  # not closed before its time
 
 
+def test_a_connection_that_sends_nothing_is_closed_without_an_answer(server: tuple[str, int, NewKey]) -> None:
+    _, port, _ = server
+    sock = _connect(port, "127.0.2.7", b"")
+    try:
+        assert sock.recv(1) == b""  # closed (the socket's timeout bounds the wait)
+    finally:
+        sock.close()
+
+
 def test_a_kept_alive_connection_has_the_header_deadline_for_its_next_request_too(
     server: tuple[str, int, NewKey],
 ) -> None:

@@ -8,7 +8,8 @@ app is only called once the headers are in. So `guarded(protocol, limits)` wraps
 protocol class (httptools or h11, handed to `uvicorn.run(http=...)`) and adds, per connection:
 
 - a header deadline, armed when the connection opens and again when an answer ends, disarmed when
-  the next request's headers are complete; past it the connection gets 408 and is closed;
+  the next request's headers are complete; past it the connection gets 408 and is closed (closed
+  without an answer when nothing of a request has arrived);
 - a cap on the bytes a request's line and headers may take (431 past it);
 - a cap on the connections one client address may hold open at once (503 to the extra ones).
 
@@ -103,7 +104,7 @@ def guarded(protocol: type[asyncio.Protocol], limits: ConnectionLimits) -> type[
 
         def on_response_complete(self) -> None:
             super().on_response_complete()
-            if not self.transport.is_closing():
+            if not self.transport.is_closing() and self.cycle.response_complete:  # idle, not a pipelined request
                 self._arm()
 
         def _arm(self) -> None:
@@ -119,6 +120,9 @@ def guarded(protocol: type[asyncio.Protocol], limits: ConnectionLimits) -> type[
         def _too_slow(self) -> None:
             self._deadline = None
             if self.transport.is_closing():
+                return
+            if not self._header_bytes:  # nothing of a request came: close without an answer nobody asked for
+                self.transport.close()
                 return
             seconds = f"{limits.header_timeout:g}"
             log.info("closed a connection from %s: no complete request headers within %s s", self._client, seconds)
