@@ -1,7 +1,6 @@
 """Speed benchmarks, one entry point: `make bench` = `python -m benchmarks.run`.
 
-    python -m benchmarks.run [--only index,query,coldstart,load,quality,venv,scale] [--rounds N]
-                             [--sizes 10000,100000,1000000]
+    python -m benchmarks.run [--only index,query,coldstart,load,slow,quality,venv,scale] [--rounds N] [--sizes ...]
 
 Parts (each prints a table and writes benchmarks/results/<part>.json, with the machine it ran on):
 - index: pieces per second of a full build next to the bare encode of the same texts
@@ -11,6 +10,8 @@ Parts (each prints a table and writes benchmarks/results/<part>.json, with the m
 - coldstart: wall time and peak memory of one `recommender recommend` process, and of refusals
   (benchmarks/coldstart_bench.py);
 - load: the HTTP API at concurrency 1 and 8 next to its floor (benchmarks/load_bench.py);
+- slow: legitimate requests while 100 and 500 connections hang half-open or trickle their headers
+  (benchmarks/slow_clients.py);
 - quality: the ONNX encoder against torch - cosine, SciFact nDCG@10, labelled gaps
   (benchmarks/quality_bench.py; slow the first time: it indexes SciFact per precision);
 - venv: a torch-free '.[serve]' venv answers from a built index; venv sizes (benchmarks/serve_venv.py);
@@ -36,10 +37,19 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from benchmarks import coldstart_bench, index_bench, load_bench, quality_bench, query_bench, scale_bench, serve_venv
+from benchmarks import (
+    coldstart_bench,
+    index_bench,
+    load_bench,
+    quality_bench,
+    query_bench,
+    scale_bench,
+    serve_venv,
+    slow_clients,
+)
 from indexer.build import BuildOptions
 
-PARTS = ("index", "query", "coldstart", "load", "quality", "venv", "scale")
+PARTS = ("index", "query", "coldstart", "load", "slow", "quality", "venv", "scale")
 RESULTS = Path("benchmarks/results")
 BENCH_INDEX = Path(".recommender/bench/corpus-index")
 REAL_INDEX = Path(".recommender/eval/scifact/index")  # built by `recommender eval --dataset ../shared/evaldata/scifact`
@@ -258,6 +268,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             result = run_scale(console, args.rounds, [int(s) for s in args.sizes.split(",")], args.hnsw_budget, real)
         elif part == "load":
             result = run_load(console, args.requests)
+        elif part == "slow":
+            result = slow_clients.main([])
         elif part == "quality":
             result = run_quality(console, args.dataset)
         elif part == "venv":

@@ -19,8 +19,8 @@ from indexer.errors import InvalidRequestError
 from indexer.metadata import ContentMeta
 from indexer.store import IndexSnapshot, StoredDocument, StoredSection
 from indexer.vocabulary import Vocabulary, slug
-from recommender.models import Audience
-from recommender.policy import may_see
+from recommender.models import Audience, Word
+from recommender.policy import may_see, visible_types
 from recommender.resolve import canonical
 
 ItemAudience = Literal["buyer", "internal"]
@@ -32,13 +32,13 @@ class ContentQuery(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    stage: str | None = Field(
+    stage: Word | None = Field(
         default=None, description="buying job or alias; items tagged with it", examples=["validation"]
     )
-    role: str | None = Field(
+    role: Word | None = Field(
         default=None, description="buying-group role or alias; items that speak to it", examples=["cfo"]
     )
-    type: str | None = Field(default=None, description="content type", examples=["case-study"])
+    type: Word | None = Field(default=None, description="content type", examples=["case-study"])
     audience: ItemAudience | None = Field(
         default=None, description="buyer: buyer-facing items only; internal: seller-only items only", examples=["buyer"]
     )
@@ -139,7 +139,6 @@ class Catalog:
         self.snapshot = snapshot
         self.vocabulary = vocabulary or Vocabulary()
         self._today = today
-        self._types = frozenset(d.meta.type for d in snapshot.documents)
         self._order = sorted(range(len(snapshot.documents)), key=lambda i: snapshot.documents[i].meta.id)
         self._sections: dict[int, list[StoredSection]] = {}
         for section in snapshot.sections:
@@ -161,6 +160,10 @@ class Catalog:
 
     def item(self, item_id: str, *, viewer: Audience) -> ContentDetail | None:
         """One item with its section outline, or None when there is no such item `viewer` may see."""
+        if not item_id.strip():
+            raise InvalidRequestError(
+                "the content id is empty (or only whitespace)", hint="Give the id of an item, as listed.", field="id"
+            )
         row = self.snapshot.document_index(item_id)
         today = self._today()
         if row is None or not may_see(self.snapshot.documents[row].meta, viewer, today):
@@ -191,21 +194,23 @@ class Catalog:
         return _Filters(
             stage=canonical(query.stage, self.vocabulary.stages, "stage"),
             role=canonical(query.role, self.vocabulary.roles, "role"),
-            type=self._type(query.type),
+            type=self._type(query.type, viewer, today),
             audience=query.audience,
             expired=query.expired,
             owner=_owner(query.owner, viewer),
             today=today,
         )
 
-    def _type(self, value: str | None) -> str | None:
-        if value is None or not value.strip():
+    def _type(self, value: str | None, viewer: Audience, today: dt.date) -> str | None:
+        """The type filter, checked against the types `viewer` may see (a buyer is never told of internal ones)."""
+        if value is None:
             return None
         kind = slug(value)
-        if kind not in self._types:
+        known = visible_types((d.meta for d in self.snapshot.documents), viewer, today)
+        if kind not in known:
             raise InvalidRequestError(
                 f"unknown content type '{value}'",
-                hint=f"types in this library: {', '.join(sorted(self._types))}",
+                hint=f"types you may see in this library: {', '.join(sorted(known))}",
                 field="type",
             )
         return kind

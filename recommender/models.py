@@ -7,13 +7,18 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StringConstraints
 
 MAX_PROBLEMS = 10
 MAX_PROBLEM_CHARS = 1000
 MAX_ITEMS = 20
+MAX_WORD_CHARS = 100
+MAX_ID_CHARS = 500
 
 Problem = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_PROBLEM_CHARS)]
+# A stage, role, industry or type: surrounding spaces dropped; empty or only whitespace is refused, never read as "".
+Word = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_WORD_CHARS)]
+ContentId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_ID_CHARS)]
 Audience = Literal["buyer", "seller"]
 
 
@@ -38,21 +43,23 @@ class RecommendationRequest(BaseModel):
     problems: list[Problem] = Field(
         min_length=1, max_length=MAX_PROBLEMS, description="1-10 short texts in the buyer's words"
     )
-    stage: str | None = Field(default=None, description="buying job or an alias (awareness, evaluation, proposal, ...)")
-    roles: list[str] = Field(
+    stage: Word | None = Field(
+        default=None, description="buying job or an alias (awareness, evaluation, proposal, ...)"
+    )
+    roles: list[Word] = Field(
         default_factory=list, max_length=8, description="buying-group roles (cfo, controller, it-security, ...)"
     )
-    industry: str | None = None
-    already_sent: list[str] = Field(
+    industry: Word | None = None
+    already_sent: list[ContentId] = Field(
         default_factory=list, max_length=200, description="content ids the buyer already has"
     )
-    max_items: int = Field(default=5, ge=1, le=MAX_ITEMS)
-    reading_budget_minutes: float | None = Field(default=None, gt=0, le=600)
+    max_items: StrictInt = Field(default=5, ge=1, le=MAX_ITEMS, description='a JSON number; "3" and true are refused')
+    reading_budget_minutes: StrictFloat | None = Field(default=None, gt=0, le=600)
     audience: Audience = Field(
         default="buyer", description="buyer: only buyer-facing items; seller: internal items too"
     )
-    include_types: list[str] = Field(default_factory=list, description="only these content types")
-    exclude_types: list[str] = Field(default_factory=list, description="never these content types")
+    include_types: list[Word] = Field(default_factory=list, max_length=50, description="only these content types")
+    exclude_types: list[Word] = Field(default_factory=list, max_length=50, description="never these content types")
 
 
 class Evidence(BaseModel):

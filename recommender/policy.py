@@ -8,6 +8,7 @@ withheld from buyers until it is fixed. Sellers may see internal items (flagged 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from indexer.metadata import ContentMeta
 from recommender.models import Audience
@@ -18,3 +19,8 @@ def may_see(meta: ContentMeta, viewer: Audience, today: dt.date) -> bool:
     return viewer == "seller" or (
         meta.audience == "buyer" and meta.expires_invalid is None and not meta.is_expired(today)
     )
+
+
+def visible_types(metas: Iterable[ContentMeta], viewer: Audience, today: dt.date) -> frozenset[str]:
+    """The content types of the items `viewer` may see: the only types an answer or a hint may name to them."""
+    return frozenset(meta.type for meta in metas if may_see(meta, viewer, today))

@@ -6,6 +6,8 @@ opens the index, and the service uses the same functions.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import ValidationError
@@ -37,7 +39,7 @@ def check_vocabulary(request: RecommendationRequest, vocabulary: Vocabulary) -> 
 
 _HINTS = {
     "problems": "Give 1-10 problems, each a sentence or two in the buyer's words (at most 1,000 characters).",
-    "max_items": "Ask for 1-20 items.",
+    "max_items": 'Ask for 1-20 items, as a JSON number (3, not "3" or true).',
     "reading_budget_minutes": "Give a positive number of minutes.",
     "audience": "Use 'buyer' (only buyer-facing content) or 'seller' (internal content too).",
 }
@@ -50,12 +52,32 @@ def _describe(error: Any, data: dict[str, Any]) -> str:
         if error["type"] == "string_too_short":
             return f"problem {number} is empty"
         if error["type"] == "string_too_long":
-            return (
-                f"problem {number} is {len(str(data['problems'][loc[1]]))} characters long; at most "
-                f"{error['ctx']['max_length']} are allowed"
-            )
+            length, most = len(str(data["problems"][loc[1]])), error["ctx"]["max_length"]
+            return f"problem {number} is {length} characters long; at most {most} are allowed"
     if loc[0] == "problems" and error["type"] == "too_short":
         return "no problem given"
     if loc[0] == "problems" and error["type"] == "too_long":
         return f"{len(data['problems'])} problems given; at most 10 are allowed"
-    return f"{'.'.join(map(str, loc))}: {error['msg']}"
+    return f"{'.'.join(map(str, loc))}: {plain_message(error)}"
+
+
+_NUMBER_TYPES = {"int_type": "a whole number such as 3", "float_type": "a number such as 10 or 2.5"}
+
+
+def plain_message(error: Mapping[str, Any]) -> str:
+    """Pydantic's message for one error, said plainly where it is terse: a wrong JSON type, an empty string."""
+    kind = error.get("type")
+    if kind in _NUMBER_TYPES:
+        return f"expected {_NUMBER_TYPES[kind]} (a JSON number), not {_shown(error.get('input'))}"
+    if kind == "string_too_short" and error.get("ctx", {}).get("min_length") == 1:
+        return "empty (or only whitespace); give a value or leave it out"
+    return str(error.get("msg", "invalid"))
+
+
+def _shown(value: Any) -> str:
+    """A given value as the caller wrote it in JSON, cut short: '"3"', 'true', '3.5'."""
+    try:
+        text = json.dumps(value)
+    except (TypeError, ValueError):
+        text = type(value).__name__
+    return text if len(text) <= 40 else text[:37] + "..."

@@ -56,12 +56,12 @@ def canonical(value: str | None, facet: Facet, field: str) -> str | None:
 
 
 def _types(values: list[str], known: frozenset[str], field: str) -> frozenset[str]:
-    wanted = frozenset(slug(v) for v in values if v.strip())
+    wanted = frozenset(slug(v) for v in values)
     unknown = sorted(wanted - known)
     if unknown:
         raise InvalidRequestError(
             f"unknown content type(s) {', '.join(unknown)} in {field}",
-            hint=f"types in this library: {', '.join(sorted(known))}",
+            hint=f"types you may see in this library: {', '.join(sorted(known))}",
             field=field,
         )
     return wanted

@@ -31,6 +31,7 @@ from recommender.models import (
     SectionRef,
     Trimmed,
 )
+from recommender.policy import visible_types
 from recommender.quotes import Quoter, SentenceTerms
 from recommender.reasons import reasons_for
 from recommender.requests import parse_request
@@ -68,19 +69,20 @@ class Recommender:
         self._today = today
         self.document_vectors = document_vectors(snapshot, self.retriever.matrix)
         self.duplicates = Duplicates(near_duplicate_pairs(snapshot, self.retriever.matrix, self.document_vectors))
-        self._types = frozenset(d.meta.type for d in snapshot.documents)
 
     @classmethod
     def open(
         cls, settings: Settings, *, embedder: Embedder | None = None, today: Callable[[], dt.date] = dt.date.today
     ) -> Recommender:
-        """The published index under `settings.index`, answered with the encoder it was built with (or `embedder`,
-        which must match)."""
+        """The published index under `settings.index`, answered with the encoder it was built with.
+
+        A given `embedder` must match that encoder.
+        """
         snapshot, embedder = open_index(settings, embedder=embedder)
         return cls(snapshot, embedder, vocabulary=load_vocabulary(settings.vocabulary), today=today)
 
     def recommend(self, request: RecommendationRequest) -> Recommendation:
-        resolved = resolve(request, self.vocabulary, known_types=self._types)
+        resolved = resolve(request, self.vocabulary, known_types=self._known_types(request))
         allowed = allowed_documents(self.snapshot, resolved, self._today(), duplicates=self.duplicates)
         vectors = self.retriever.embed(resolved.problems)
         candidates, results = find_candidates(self.retriever, self.scorer, self.calibration, resolved, allowed, vectors)
@@ -102,6 +104,12 @@ class Recommender:
                 documents=len(self.snapshot.documents),
             ),
         )
+
+    def _known_types(self, request: RecommendationRequest) -> frozenset[str]:
+        """The types the request's audience may see; a type filter naming another is unknown to them."""
+        if not request.include_types and not request.exclude_types:
+            return frozenset()
+        return visible_types((d.meta for d in self.snapshot.documents), request.audience, self._today())
 
     def recommend_per_role(self, request: RecommendationRequest) -> PerRoleRecommendation:
         """One short set per requested role; an item chosen for one role is not repeated for another."""
@@ -127,8 +135,7 @@ class Recommender:
         return PerRoleRecommendation(roles=out)
 
     def ask(self, text: str, *, audience: str = "buyer", max_items: int = 5) -> Recommendation:
-        """A seller's sentence, split into the buyer's problems and their context (stage, roles, industry,
-        competitors)."""
+        """A seller's sentence, split into the buyer's problems and their context (stage, roles, industry, ...)."""
         found = recognise(text, self.vocabulary)
         problems = list(found.problems[:MAX_PROBLEMS]) or [text]
         request = parse_request(
@@ -179,8 +186,7 @@ class Recommender:
         )
 
     def _claims(self, pick: Pick) -> tuple[Match, ...]:
-        """The problems an item is said to address: its most relevant one, and any other it answers as strongly as an
-        answer must."""
+        """The problems an item is said to address: its most relevant one, and any other it answers well enough."""
         first, *rest = pick.candidate.matches
         return (first, *(m for m in rest if m.strength >= self.calibration.answers))
 
@@ -200,8 +206,7 @@ class Recommender:
         return Gap(
             problem=problem,
             message=f'Nothing in the library answers "{problem}" well; the closest is "{meta.title}" '
-            f"(answer strength {closest.strength:.3f}, below the {needed:.3f} an answer needs in "
-            "this library).",
+            f"(answer strength {closest.strength:.3f}, below the {needed:.3f} an answer needs in this library).",
             closest=Closest(id=meta.id, title=meta.title, similarity=round(closest.strength, 4)),
         )
 

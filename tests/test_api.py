@@ -7,6 +7,7 @@ the reload tests work on their own copy of the index, never on the shared one.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import shutil
 from collections.abc import Iterator
@@ -211,7 +212,14 @@ def leaky_bodies(draw: st.DrawFn) -> dict:  # type: ignore[type-arg]
 def test_a_buyer_key_never_receives_internal_expired_or_sent_items(
     client: TestClient, keys: dict[str, NewKey], metadata: dict, body: dict
 ) -> None:  # type: ignore[type-arg]
+    visible = _buyer_types(metadata)
     response = client.post("/v1/recommendations", json=body, headers=auth(keys["buyer"]))
+    if {*body.get("include_types", []), *body.get("exclude_types", [])} - visible:
+        # a type only internal items have is as unknown to a buyer as a made-up one, and the hint names neither
+        error = _error(response, 422, "invalid_request")
+        assert error["details"]["field"] in ("include_types", "exclude_types")
+        assert _named_types(error["details"]["hint"]) == visible
+        return
     assert response.status_code == 200, response.text
     answer = response.json()
     assert answer["recognised"]["audience"] == "buyer"
@@ -231,6 +239,15 @@ def test_a_buyer_key_never_receives_internal_expired_or_sent_items(
             "items"
         ]
         assert all(metadata[item["id"]].audience == "buyer" and not item["expired"] for item in listed)
+
+
+def _buyer_types(metadata: dict) -> set[str]:  # type: ignore[type-arg]
+    return {meta.type for meta in metadata.values() if meta.audience == "buyer" and not meta.is_expired(TODAY)}
+
+
+def _named_types(hint: str) -> set[str]:
+    """The types a hint 'types you may see in this library: a, b, c' names."""
+    return set(hint.split(": ", 1)[1].split(", "))
 
 
 # ---- limits and errors ----------------------------------------------------------------------
@@ -268,6 +285,106 @@ def test_a_value_the_core_does_not_know_is_422_with_its_hint(client: TestClient,
         client.post("/v1/ask", json={"text": "x" * 1001}, headers=auth(keys["seller"])), 422, "invalid_request"
     )
     assert error["details"]["field"] == "text"
+
+
+def test_a_buyer_keys_hints_name_only_types_a_buyer_may_see(
+    client: TestClient, keys: dict[str, NewKey], metadata: dict
+) -> None:  # type: ignore[type-arg]
+    visible = _buyer_types(metadata)
+    internal_only = {meta.type for meta in metadata.values()} - visible
+    assert "battlecard" in internal_only  # the sample corpus has types only internal items carry
+    buyer, seller = auth(keys["buyer"]), auth(keys["seller"])
+    for kind in ("nope", "battlecard"):  # an internal-only type is as unknown to a buyer as a made-up one
+        error = _error(client.get("/v1/content", params={"type": kind}, headers=buyer), 422, "invalid_request")
+        assert error["details"]["field"] == "type" and _named_types(error["details"]["hint"]) == visible
+        for field in ("include_types", "exclude_types"):
+            body = {**PROBLEM, field: [kind]}
+            error = _error(client.post("/v1/recommendations", json=body, headers=buyer), 422, "invalid_request")
+            assert error["details"]["field"] == field and _named_types(error["details"]["hint"]) == visible
+    error = _error(client.get("/v1/content", params={"type": "nope"}, headers=seller), 422, "invalid_request")
+    assert _named_types(error["details"]["hint"]) == visible | internal_only  # a seller is told of every type
+    assert client.get("/v1/content", params={"type": "battlecard"}, headers=seller).json()["total"] > 0
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/v1/recommendations", {**PROBLEM, "max_items": "3"}, "max_items"),
+        ("/v1/recommendations", {**PROBLEM, "max_items": True}, "max_items"),
+        ("/v1/recommendations", {**PROBLEM, "max_items": 3.0}, "max_items"),
+        ("/v1/recommendations", {**PROBLEM, "reading_budget_minutes": "10"}, "reading_budget_minutes"),
+        ("/v1/recommendations", {**PROBLEM, "reading_budget_minutes": True}, "reading_budget_minutes"),
+        ("/v1/ask", {"text": "cfo worried about the close", "max_items": "3"}, "max_items"),
+        ("/v1/ask", {"text": "cfo worried about the close", "max_items": False}, "max_items"),
+    ],
+)
+def test_numbers_must_be_json_numbers(
+    client: TestClient, keys: dict[str, NewKey], path: str, body: dict, field: str
+) -> None:  # type: ignore[type-arg]
+    error = _error(client.post(path, json=body, headers=auth(keys["buyer"])), 422, "invalid_request")
+    assert error["details"]["field"] == field
+    assert "(a JSON number), not" in error["message"] and json.dumps(body[field]) in error["message"]
+
+
+def test_a_json_number_is_still_accepted(client: TestClient, keys: dict[str, NewKey]) -> None:
+    body = {**PROBLEM, "max_items": 2, "reading_budget_minutes": 30}  # an int is a fine number of minutes
+    response = client.post("/v1/recommendations", json=body, headers=auth(keys["buyer"]))
+    assert response.status_code == 200 and 0 < len(response.json()["items"]) <= 2
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({**PROBLEM, "roles": ["cfo", "   "]}, "roles.1"),
+        ({**PROBLEM, "industry": " \t "}, "industry"),
+        ({**PROBLEM, "stage": "  "}, "stage"),
+        ({**PROBLEM, "already_sent": [" "]}, "already_sent.0"),
+        ({**PROBLEM, "include_types": [""]}, "include_types.0"),
+        ({"problems": ["month-end close", "   "]}, "problems.1"),
+    ],
+)
+def test_a_blank_value_is_422_never_read_as_empty(
+    client: TestClient, keys: dict[str, NewKey], body: dict, field: str
+) -> None:  # type: ignore[type-arg]
+    error = _error(client.post("/v1/recommendations", json=body, headers=auth(keys["buyer"])), 422, "invalid_request")
+    assert error["details"]["field"] == field and "empty (or only whitespace)" in error["message"]
+
+
+def test_a_blank_filter_or_id_is_422(client: TestClient, keys: dict[str, NewKey]) -> None:
+    for params in ({"role": "  "}, {"stage": " "}, {"type": "\t"}):
+        error = _error(client.get("/v1/content", params=params, headers=auth(keys["buyer"])), 422, "invalid_request")
+        assert error["details"]["field"] == next(iter(params)) and "empty" in error["message"]
+    error = _error(client.get("/v1/content/%20%20", headers=auth(keys["buyer"])), 422, "invalid_request")
+    assert error["details"]["field"] == "id" and "empty" in error["message"]
+
+
+def test_roles_are_trimmed_and_recognised(client: TestClient, keys: dict[str, NewKey]) -> None:
+    body = {**PROBLEM, "roles": [" cfo "], "industry": " financial-services "}
+    recognised = client.post("/v1/recommendations", json=body, headers=auth(keys["buyer"])).json()["recognised"]
+    assert recognised["roles"] == ["cfo"] and recognised["industry"] == "financial-services"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "said"),
+    [
+        ("utf-16", "NUL byte"),
+        ("utf-16-le", "NUL byte"),
+        ("utf-32", "NUL byte"),
+        ("utf-8-sig", "byte-order mark"),
+        ("latin-1", "byte 0xe9"),
+        ("cp1252", "byte 0xe9"),
+    ],
+)
+def test_a_body_that_is_not_utf8_is_400_saying_why(
+    client: TestClient, keys: dict[str, NewKey], encoding: str, said: str
+) -> None:
+    text = json.dumps({"problems": ["the caf\u00e9 chain's month-end close takes 12 days"]}, ensure_ascii=False)
+    data = text.encode(encoding)
+    headers = {**auth(keys["buyer"]), "Content-Type": "application/json"}
+    for body in (data, (data[i : i + 7] for i in range(0, len(data), 7))):  # whole, and streamed in pieces
+        error = _error(client.post("/v1/recommendations", content=body, headers=headers), 400, "bad_request")
+        assert "not UTF-8" in error["message"] and said in error["message"]
+    assert client.post("/v1/recommendations", content=text.encode(), headers=headers).status_code == 200
 
 
 def test_a_body_over_64_kib_is_413_whether_declared_or_streamed(client: TestClient, keys: dict[str, NewKey]) -> None:

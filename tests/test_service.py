@@ -167,6 +167,12 @@ def test_free_text_shows_what_was_recognised(recommender: Recommender) -> None:
         ({"problems": []}, "problems", "no problem given"),
         ({"problems": ["a"] * 11}, "problems", "at most 10"),
         ({"problems": ["a"], "max_items": 21}, "max_items", "max_items"),
+        ({"problems": ["a"], "max_items": "3"}, "max_items", 'a whole number such as 3 (a JSON number), not "3"'),
+        ({"problems": ["a"], "max_items": True}, "max_items", "(a JSON number), not true"),
+        ({"problems": ["a"], "reading_budget_minutes": "10"}, "reading_budget_minutes", 'not "10"'),
+        ({"problems": ["a"], "roles": ["cfo", " "]}, "roles.1", "roles.1: empty (or only whitespace)"),
+        ({"problems": ["a"], "industry": "  "}, "industry", "industry: empty (or only whitespace)"),
+        ({"problems": ["a"], "already_sent": [""]}, "already_sent.0", "empty (or only whitespace)"),
     ],
 )
 def test_bad_requests_name_the_field(data: dict, field: str, words: str) -> None:
@@ -174,6 +180,13 @@ def test_bad_requests_name_the_field(data: dict, field: str, words: str) -> None
         parse_request(data)
     assert caught.value.field == field
     assert words in caught.value.message
+
+
+def test_a_buyer_is_told_only_of_types_a_buyer_may_see(recommender: Recommender) -> None:
+    for audience, told in (("buyer", False), ("seller", True)):
+        with pytest.raises(InvalidRequestError) as caught:
+            _ask(recommender, problems=["close is slow"], include_types=["nope"], audience=audience)
+        assert ("battlecard" in caught.value.hint) is told and "case-study" in caught.value.hint
 
 
 def test_an_unknown_stage_lists_the_valid_stages_and_aliases(recommender: Recommender) -> None:

@@ -54,7 +54,7 @@ def create_app(
         middleware=[
             *cors_middleware(settings.api_cors_origins),  # outermost: errors and 413s carry CORS headers too
             Middleware(RequestContext),
-            Middleware(BodyLimit, max_bytes=settings.api_max_body_bytes),
+            Middleware(BodyLimit, max_bytes=settings.api_max_body_bytes, timeout=settings.api_body_timeout_seconds),
         ],
     )
     install_error_handlers(app)

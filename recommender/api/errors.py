@@ -26,6 +26,7 @@ from indexer.errors import (
     RecommenderError,
 )
 from recommender.api.response_examples import error_example
+from recommender.requests import plain_message
 
 log = logging.getLogger(__name__)
 REQUEST_ID = "X-Request-ID"
@@ -84,6 +85,7 @@ _HTTP_CODES = {
     404: "not_found",
     405: "method_not_allowed",
     406: "not_acceptable",
+    408: "request_timeout",
     413: "payload_too_large",
     415: "unsupported_media_type",
     429: "rate_limited",
@@ -160,14 +162,15 @@ def _problem(error: Mapping[str, Any]) -> dict[str, str]:
     field = ".".join(loc[1:] if loc and loc[0] in ("body", "query", "path", "header") else loc)
     if error.get("type") == "json_invalid":
         return {"field": "", "message": "the request body is not valid JSON", "type": "json_invalid"}
-    return {"field": field, "message": str(error.get("msg", "invalid")), "type": str(error.get("type", ""))}
+    return {"field": field, "message": plain_message(error), "type": str(error.get("type", ""))}
 
 
 _DESCRIPTIONS = {
-    400: "the request body cannot be read (it is not UTF-8)",
+    400: "the request body is not UTF-8 text (other bytes, UTF-16 or UTF-32, or a byte-order mark)",
     401: "no API key, or one that is not configured (WWW-Authenticate: Bearer)",
     403: "the key's scope does not allow this",
     404: "no such item this key may see",
+    408: "the request body did not arrive within api_body_timeout_seconds of its headers",
     409: "the newest published index cannot be used (corrupt, another model); the previous one keeps serving",
     413: "the request body is over the size limit",
     422: "the request is not valid; details.field names the field",

@@ -15,7 +15,7 @@ from recommender.api.response_examples import answer_example
 from recommender.api.schemas import AskRequest
 from recommender.models import Recommendation, RecommendationRequest
 
-ERRORS = documented(400, 401, 403, 413, 422, 429)
+ERRORS = documented(400, 401, 403, 408, 413, 422, 429)
 
 
 def _json(answer: Recommendation) -> Response:

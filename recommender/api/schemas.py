@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 
 from recommender.models import MAX_ITEMS, MAX_PROBLEM_CHARS, Audience
 
@@ -31,7 +31,7 @@ class AskRequest(BaseModel):
     audience: Audience | None = Field(
         default=None, description="seller keys: seller (default) or buyer; buyer keys are always served as buyer"
     )
-    max_items: int = Field(default=5, ge=1, le=MAX_ITEMS)
+    max_items: StrictInt = Field(default=5, ge=1, le=MAX_ITEMS, description='a JSON number; "3" and true are refused')
 
 
 class Health(BaseModel):

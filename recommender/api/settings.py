@@ -80,9 +80,31 @@ class ServerSettings(Settings):
         default=4, ge=1, le=64, description="requests computed at once (threads); the rest wait their turn"
     )
     api_limit_concurrency: int = Field(
-        default=64, ge=1, le=10_000, description="open requests before uvicorn answers 503"
+        default=1000,
+        ge=1,
+        le=10_000,
+        description="open connections (idle ones too) or running requests before uvicorn answers 503",
     )
-    api_keep_alive_seconds: int = Field(default=5, ge=1, le=300)
+    api_keep_alive_seconds: int = Field(
+        default=5, ge=1, le=300, description="an idle kept-alive connection is closed after this"
+    )
+    api_header_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="a request's line and headers must arrive within this (from the connection opening or the "
+        "previous answer), or the connection gets 408 and is closed",
+    )
+    api_body_timeout_seconds: float = Field(
+        default=30.0, gt=0, le=600, description="a request's body must arrive within this of its headers, or 408"
+    )
+    api_max_connections_per_client: int = Field(
+        default=64,
+        ge=0,
+        le=100_000,
+        description="open connections one client address may hold; more are refused with 503 (0: no cap; "
+        "behind a reverse proxy every client has the proxy's address)",
+    )
     api_cors_origins: Annotated[tuple[str, ...], NoDecode] = Field(
         default=(),
         description="browser origins (deal rooms) allowed to call the API, like https://room.example.com; "

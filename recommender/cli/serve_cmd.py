@@ -39,8 +39,10 @@ def serve_command(
     """Serve the recommender over HTTP (docs at /docs); loads the index and its encoder once at start-up."""
     try:
         import uvicorn
+        from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
         from recommender.api.app import create_app
+        from recommender.api.connections import ConnectionLimits, guarded
         from recommender.api.settings import ServerSettings
     except ImportError as exc:
         raise RecommenderError(
@@ -61,15 +63,19 @@ def serve_command(
     _configure_logging(verbose=logging.getLogger().level <= logging.INFO)
     if not settings.api_keys:
         err.print(
-            f"[yellow]No API keys configured:[/] serving on {settings.api_host} (loopback only) without "
-            "authentication; every local caller "
-            "has the seller and admin scopes. To serve deal rooms, create keys with 'recommender keys create'.",
+            f"[yellow]No API keys configured:[/] serving on {settings.api_host} (loopback only) "
+            "without authentication; every local caller has the seller and admin scopes. "
+            "To serve deal rooms, create keys with 'recommender keys create'.",
             highlight=False,
         )
     err.print(f"Loading the index at {settings.index} and its encoder ...", highlight=False)
     api = create_app(settings)
+    limits = ConnectionLimits(
+        header_timeout=settings.api_header_timeout_seconds, per_client=settings.api_max_connections_per_client
+    )
     uvicorn.run(
         api,
+        http=guarded(AutoHTTPProtocol, limits),
         host=settings.api_host,
         port=settings.api_port,
         log_config=None,
