@@ -283,6 +283,11 @@ ERRORS: dict[int, dict[str, Any]] = {
             "serving_build_id": "20261130T081707355547Z-5566fa",
         },
     },
+    408: {
+        "code": "request_timeout",
+        "message": "the request body did not arrive within 30 s of its headers; send it at once",
+        "details": {},
+    },
     413: {
         "code": "payload_too_large",
         "message": "the request body is larger than 65536 bytes; send at most 65536",
