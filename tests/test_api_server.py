@@ -6,11 +6,8 @@ old build and the later ones on the new build. Every loop is bounded in count an
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -22,11 +19,10 @@ import pytest
 
 from indexer.embed import Embedder
 from recommender.api.keys import NewKey, new_key
+from tests.live_server import RECOMMENDER, free_port, server_env, serving
 from tests.test_api import auth, publish_tiny_corpus
 
 pytestmark = pytest.mark.slow
-RECOMMENDER = Path(sys.executable).parent / "recommender"
-START_SECONDS = 180
 ROOM = "https://room.acme.example"  # the deal room allowed to call the server from a browser
 BODY = {"problems": ["month-end close takes twelve days", "auditors want reconciliation evidence"], "max_items": 3}
 
@@ -39,56 +35,17 @@ class Server:
     keys: dict[str, NewKey]
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RECOMMENDER_")}
-    return {**env, "RECOMMENDER_API_RATE_PER_MINUTE": "1000000", "RECOMMENDER_API_RATE_BURST": "10000", **extra}
-
-
-def _wait_ready(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + START_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the server exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{url}/v1/ready", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.25)
-    pytest.fail(f"the server was not ready within {START_SECONDS} s:\n{log.read_text()}")
-
-
 @pytest.fixture(scope="module")
 def server(corpus_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp("server")
     index = folder / "index"
     shutil.copytree(corpus_index, index, symlinks=True, ignore=shutil.ignore_patterns(".lock"))
     keys = {"buyer": new_key("deal-room", ["buyer"]), "admin": new_key("ops", ["admin"])}
-    port, log = free_port(), folder / "server.log"
-    env = _env(RECOMMENDER_API_KEYS=" ".join(k.key.line() for k in keys.values()), RECOMMENDER_API_CORS_ORIGINS=ROOM)
-    with log.open("w") as sink:
-        process = subprocess.Popen(
-            [str(RECOMMENDER), "serve", "--port", str(port), "--index", str(index)],
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-    try:
-        _wait_ready(f"http://127.0.0.1:{port}", process, log)
-        yield Server(f"http://127.0.0.1:{port}", index, log, keys)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+    env = server_env(
+        RECOMMENDER_API_KEYS=" ".join(k.key.line() for k in keys.values()), RECOMMENDER_API_CORS_ORIGINS=ROOM
+    )
+    with serving(index, env, folder / "server.log") as (url, _):
+        yield Server(url, index, folder / "server.log", keys)
 
 
 def test_the_server_answers_over_http_and_logs_the_request_id(server: Server) -> None:
@@ -194,7 +151,7 @@ def test_without_keys_it_refuses_a_public_address_and_says_how_to_fix_it(tmp_pat
         [str(RECOMMENDER), "serve", "--host", "0.0.0.0", "--port", str(free_port()), "--index", str(tmp_path)],
         capture_output=True,
         text=True,
-        env=_env(COLUMNS="200"),
+        env=server_env(COLUMNS="200"),
         timeout=120,
         check=False,
     )
@@ -209,7 +166,7 @@ def test_without_keys_it_starts_on_loopback_and_says_so(tmp_path: Path) -> None:
             [str(RECOMMENDER), "serve", "--port", str(free_port()), "--index", str(tmp_path / "none")],
             stdout=sink,
             stderr=subprocess.STDOUT,
-            env=_env(COLUMNS="200"),
+            env=server_env(COLUMNS="200"),
         )
     try:
         process.wait(timeout=120)  # no index there: it says so, then stops with a clear error

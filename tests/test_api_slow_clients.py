@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import shutil
 import socket
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,8 +19,9 @@ import httpx
 import pytest
 
 from recommender.api.keys import NewKey, new_key
+from tests.live_server import server_env, serving
 from tests.test_api import auth
-from tests.test_api_server import BODY, RECOMMENDER, _env, _wait_ready, free_port
+from tests.test_api_server import BODY
 
 pytestmark = pytest.mark.slow
 HEADER_TIMEOUT, BODY_TIMEOUT, PER_CLIENT = 3, 2, 20
@@ -34,30 +34,14 @@ def server(corpus_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
     index = folder / "index"
     shutil.copytree(corpus_index, index, symlinks=True, ignore=shutil.ignore_patterns(".lock"))
     key = new_key("deal-room", ["buyer"])
-    port, log = free_port(), folder / "server.log"
-    env = _env(
+    env = server_env(
         RECOMMENDER_API_KEYS=key.key.line(),
         RECOMMENDER_API_HEADER_TIMEOUT_SECONDS=str(HEADER_TIMEOUT),
         RECOMMENDER_API_BODY_TIMEOUT_SECONDS=str(BODY_TIMEOUT),
         RECOMMENDER_API_MAX_CONNECTIONS_PER_CLIENT=str(PER_CLIENT),
     )
-    with log.open("w") as sink:
-        process = subprocess.Popen(
-            [str(RECOMMENDER), "serve", "--port", str(port), "--index", str(index)],
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-    try:
-        _wait_ready(f"http://127.0.0.1:{port}", process, log)
-        yield f"http://127.0.0.1:{port}", port, key
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+    with serving(index, env, folder / "server.log") as (url, port):
+        yield url, port, key
 
 
 def _connect(port: int, source: str, sent: bytes = PARTIAL) -> socket.socket:

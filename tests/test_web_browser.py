@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,7 @@ import httpx
 import pytest
 
 from recommender.api.keys import NewKey, new_key
-from tests.test_api_server import RECOMMENDER, _env, _wait_ready, free_port
+from tests.live_server import server_env, serving
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [
@@ -47,18 +46,8 @@ class Server:
 def server(corpus_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp("web-server")
     keys = {"seller": new_key("seller-desk", ["seller"]), "buyer": new_key("deal-room", ["buyer"])}
-    port, log = free_port(), folder / "server.log"
-    env = _env(RECOMMENDER_API_KEYS=" ".join(k.key.line() for k in keys.values()))
-    with log.open("w") as sink:
-        process = subprocess.Popen(
-            [str(RECOMMENDER), "serve", "--port", str(port), "--index", str(corpus_index)],
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_ready(url, process, log)
+    env = server_env(RECOMMENDER_API_KEYS=" ".join(k.key.line() for k in keys.values()))
+    with serving(corpus_index, env, folder / "server.log") as (url, _):
         listing = httpx.get(
             f"{url}/v1/content",
             params={"audience": "internal", "limit": 200},
@@ -66,13 +55,6 @@ def server(corpus_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
             timeout=30,
         ).json()
         yield Server(url, keys, {item["id"]: item["title"] for item in listing["items"]})
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,68 @@
+"""A real `recommender serve` subprocess on a free loopback port, for the tests that call it over HTTP."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+RECOMMENDER = Path(sys.executable).parent / "recommender"
+START_SECONDS = 180
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def server_env(**extra: str) -> dict[str, str]:
+    """This process's environment without any RECOMMENDER_ setting, rate limits out of the way, then `extra`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RECOMMENDER_")}
+    return {**env, "RECOMMENDER_API_RATE_PER_MINUTE": "1000000", "RECOMMENDER_API_RATE_BURST": "10000", **extra}
+
+
+def wait_ready(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + START_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the server exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            if httpx.get(f"{url}/v1/ready", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.25)
+    pytest.fail(f"the server was not ready within {START_SECONDS} s:\n{log.read_text()}")
+
+
+@contextlib.contextmanager
+def serving(index: Path, env: dict[str, str], log: Path) -> Iterator[tuple[str, int]]:
+    """Serve `index` until the block ends; yields the base URL and the port. The server's output goes to `log`."""
+    port = free_port()
+    with log.open("w") as sink:
+        process = subprocess.Popen(
+            [str(RECOMMENDER), "serve", "--port", str(port), "--index", str(index)],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(url, process, log)
+        yield url, port
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
