@@ -20,6 +20,7 @@ from recommender.api.errors import install_error_handlers
 from recommender.api.keys import KeyRing
 from recommender.api.limits import BodyLimit, RateLimiter, Workers
 from recommender.api.live import LiveIndex
+from recommender.api.mcp_routes import mcp_app, mcp_server
 from recommender.api.ops_routes import ops_routes
 from recommender.api.recommend_routes import recommend_routes
 from recommender.api.settings import ServerSettings
@@ -42,14 +43,17 @@ def create_app(
         KeyRing(settings.api_keys), RateLimiter(per_minute=settings.api_rate_per_minute, burst=settings.api_rate_burst)
     )
     workers = Workers(settings.api_workers)
+    agents = mcp_server(live, auth)
     app = FastAPI(
         title="Buyer content recommender",
         version="1",
         description=DESCRIPTION,
         middleware=[Middleware(RequestContext), Middleware(BodyLimit, max_bytes=settings.api_max_body_bytes)],
+        lifespan=lambda _: agents.session_manager.run(),
     )
     install_error_handlers(app)
     app.include_router(recommend_routes(live, auth, workers))
     app.include_router(content_routes(live, auth, workers))
     app.include_router(ops_routes(live, auth))
+    app.mount("/mcp", mcp_app(agents, auth, host=settings.api_host))
     return app
