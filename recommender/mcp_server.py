@@ -63,6 +63,9 @@ def build_server(served: Callable[[], Served], caller_of: CallerOf = local_selle
         roles: Annotated[list[str], Field(max_length=8, description="buying-group roles: cfo, it-security")] = [],  # noqa: B006
         industry: str | None = None,
         sent: Annotated[list[str], Field(max_length=200, description="content ids the buyer already has")] = [],  # noqa: B006
+        deal_id: Annotated[
+            str | None, Field(description="the deal: what it already has (engagement events) is not sent again")
+        ] = None,
         max_items: Annotated[int, Field(ge=1, le=MAX_ITEMS)] = 5,
         budget_minutes: Annotated[float | None, Field(gt=0, le=600, description="reading time the buyer has")] = None,
         audience: AudienceArg = None,
@@ -75,6 +78,7 @@ def build_server(served: Callable[[], Served], caller_of: CallerOf = local_selle
                 "roles": roles,
                 "industry": industry,
                 "already_sent": sent,
+                "deal_id": deal_id,
                 "max_items": max_items,
                 "reading_budget_minutes": budget_minutes,
                 "audience": caller(ctx).audience(audience),
@@ -157,6 +161,8 @@ def describe(answer: Recommendation) -> str:
         lines.append("Nothing to send: no content in the library answers these problems well.")
     lines += [f"gap: {gap.message}" for gap in answer.gaps]
     lines += [f"left out: {t.title} ({t.id}): {t.reason} - {t.detail}" for t in answer.trimmed]
+    if answer.deal is not None:
+        lines.append(answer.deal.message)
     return "\n".join(lines)
 
 

@@ -46,6 +46,11 @@ class RecommendationRequest(BaseModel):
     already_sent: list[str] = Field(
         default_factory=list, max_length=200, description="content ids the buyer already has"
     )
+    deal_id: str | None = Field(
+        default=None,
+        max_length=200,
+        description="the deal: items it already has (from engagement events) and their near-duplicates are not sent",
+    )
     max_items: int = Field(default=5, ge=1, le=MAX_ITEMS)
     reading_budget_minutes: float | None = Field(default=None, gt=0, le=600)
     audience: Audience = Field(
@@ -135,12 +140,22 @@ class IndexInfo(BaseModel):
     documents: int
 
 
+class DealMemory(BaseModel):
+    """What the deal already has, from its engagement events, and so was not sent again."""
+
+    deal_id: str
+    sent: list[str] = Field(description="items the deal already has")
+    near_duplicates: list[str] = Field(description="items withheld as near-duplicates of those")
+    message: str
+
+
 class Recommendation(BaseModel):
     items: list[RecommendedItem]
     gaps: list[Gap]
     trimmed: list[Trimmed]
     recognised: Recognised
     index: IndexInfo
+    deal: DealMemory | None = Field(default=None, description="when the request named a deal_id")
 
 
 class RoleRecommendation(BaseModel):

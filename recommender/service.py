@@ -15,7 +15,9 @@ from indexer.store import IndexSnapshot
 from indexer.vocabulary import Vocabulary, load_vocabulary
 from recommender.candidates import Match, ProblemResult, allowed_documents, find_candidates
 from recommender.curator import Curation, Limits, Pick, curate
+from recommender.deals import remember
 from recommender.duplicates import Duplicates, document_vectors, near_duplicate_pairs
+from recommender.events.store import EventStore, existing_store
 from recommender.freetext import recognise
 from recommender.models import (
     MAX_PROBLEMS,
@@ -52,8 +54,11 @@ class Recommender:
         vocabulary: Vocabulary | None = None,
         fusion: FusionConfig | None = None,
         today: Callable[[], dt.date] = dt.date.today,
+        history: EventStore | None = None,
     ) -> None:
+        """`history`: the deal-room engagement events (deal memory); None when none are stored."""
         self.snapshot = snapshot
+        self.history = history
         self.vocabulary = vocabulary or Vocabulary()
         self.retriever = Retriever(snapshot, embedder, fusion)
         self.calibration = snapshot.manifest.calibration
@@ -77,9 +82,11 @@ class Recommender:
         """The published index under `settings.index`, answered with the encoder it was built with (or `embedder`,
         which must match)."""
         snapshot, embedder = open_index(settings, embedder=embedder)
-        return cls(snapshot, embedder, vocabulary=load_vocabulary(settings.vocabulary), today=today)
+        vocabulary = load_vocabulary(settings.vocabulary)
+        return cls(snapshot, embedder, vocabulary=vocabulary, today=today, history=existing_store(settings))
 
     def recommend(self, request: RecommendationRequest) -> Recommendation:
+        request, deal = remember(request, self.history, self.snapshot, self.duplicates)
         resolved = resolve(request, self.vocabulary, known_types=self._types)
         allowed = allowed_documents(self.snapshot, resolved, self._today(), duplicates=self.duplicates)
         vectors = self.retriever.embed(resolved.problems)
@@ -101,6 +108,7 @@ class Recommender:
                 built_at=self.snapshot.manifest.built_at.isoformat(),
                 documents=len(self.snapshot.documents),
             ),
+            deal=deal,
         )
 
     def recommend_per_role(self, request: RecommendationRequest) -> PerRoleRecommendation:

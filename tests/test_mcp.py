@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -98,6 +99,8 @@ def http_server(
     corpus_index: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, dict[str, NewKey]]]:
     folder = tmp_path_factory.mktemp("mcp-server")
+    index = folder / "index"
+    shutil.copytree(corpus_index, index, symlinks=True, ignore=shutil.ignore_patterns(".lock", "events"))
     keys = {
         "buyer": new_key("deal-room", ["buyer"]),
         "seller": new_key("rep", ["seller"]),
@@ -107,7 +110,7 @@ def http_server(
     env = _env(RECOMMENDER_API_KEYS=" ".join(k.key.line() for k in keys.values()))
     with log.open("w") as sink:
         process = subprocess.Popen(
-            [str(RECOMMENDER), "serve", "--port", str(port), "--index", str(corpus_index)],
+            [str(RECOMMENDER), "serve", "--port", str(port), "--index", str(index)],
             stdout=sink,
             stderr=subprocess.STDOUT,
             env=env,

@@ -13,10 +13,12 @@ from fastapi import FastAPI
 from starlette.middleware import Middleware
 
 from indexer.embed import Embedder
+from indexer.store import current_build
 from recommender.api.auth import Authenticator
 from recommender.api.content_routes import content_routes
 from recommender.api.context import RequestContext
 from recommender.api.errors import install_error_handlers
+from recommender.api.event_routes import event_routes
 from recommender.api.keys import KeyRing
 from recommender.api.limits import BodyLimit, RateLimiter, Workers
 from recommender.api.live import LiveIndex
@@ -24,6 +26,7 @@ from recommender.api.mcp_routes import mcp_app, mcp_server
 from recommender.api.ops_routes import ops_routes
 from recommender.api.recommend_routes import recommend_routes
 from recommender.api.settings import ServerSettings
+from recommender.events.store import EventStore, store_path
 
 DESCRIPTION = """Recommends a short, reasoned set of sales content for a buyer's problems and buying stage,
 and says what the library does not answer.
@@ -38,7 +41,9 @@ def create_app(
     settings: ServerSettings, *, embedder: Embedder | None = None, today: Callable[[], dt.date] = dt.date.today
 ) -> FastAPI:
     """The API over the index in `settings.index`; loads the index and its encoder (unless given) now."""
-    live = LiveIndex(settings, embedder, today=today)
+    current_build(settings.index)  # a missing index is reported as such before the event store is made beside it
+    history = EventStore(store_path(settings))
+    live = LiveIndex(settings, embedder, today=today, history=history)
     auth = Authenticator(
         KeyRing(settings.api_keys), RateLimiter(per_minute=settings.api_rate_per_minute, burst=settings.api_rate_burst)
     )
@@ -55,5 +60,6 @@ def create_app(
     app.include_router(recommend_routes(live, auth, workers))
     app.include_router(content_routes(live, auth, workers))
     app.include_router(ops_routes(live, auth))
+    app.include_router(event_routes(history, settings.webhook_secrets(), auth.limiter, workers))
     app.mount("/mcp", mcp_app(agents, auth, host=settings.api_host))
     return app

@@ -20,7 +20,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
 from pydantic_settings import EnvSettingsSource, NoDecode, SettingsConfigDict
 
 from indexer.settings import Settings
@@ -32,6 +32,28 @@ KEYS_HINT = (
     "RECOMMENDER_API_KEYS (or api_keys in the --config file)."
 )
 MAX_BODY_BYTES = 64 * 1024
+MIN_SECRET_CHARS = 24
+
+
+class WebhookSource(BaseModel):
+    """A deal room allowed to post engagement events, and the secret it signs them with."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+    secret: Annotated[str, StringConstraints(min_length=MIN_SECRET_CHARS)]
+
+    @classmethod
+    def parse(cls, line: str) -> WebhookSource:
+        name, sep, secret = line.strip().partition(":")
+        if not sep:
+            raise ValueError(f"'{name[:20]}...' is not a webhook source line; expected <source>:<secret>")
+        if len(secret) < MIN_SECRET_CHARS:
+            raise ValueError(f"the secret of webhook source '{name}' is shorter than {MIN_SECRET_CHARS} characters")
+        return cls(name=name, secret=secret)
+
+    def __repr__(self) -> str:
+        return f"WebhookSource(name={self.name!r}, secret=***)"
 
 
 def is_loopback(host: str) -> bool:
@@ -67,6 +89,18 @@ class ServerSettings(Settings):
         default=64, ge=1, le=10_000, description="open requests before uvicorn answers 503"
     )
     api_keep_alive_seconds: int = Field(default=5, ge=1, le=300)
+    events_secrets: Annotated[tuple[WebhookSource, ...], NoDecode] = Field(
+        default=(), description="webhook sources for POST /v1/events, as lines <source>:<secret>"
+    )
+
+    @field_validator("events_secrets", mode="before")
+    @classmethod
+    def _source_lines(cls, value: Any) -> Any:
+        lines = value.replace(";", " ").split() if isinstance(value, str) else value
+        return tuple(WebhookSource.parse(x) if isinstance(x, str) else x for x in lines)
+
+    def webhook_secrets(self) -> dict[str, str]:
+        return {s.name: s.secret for s in self.events_secrets}
 
     @field_validator("api_keys", mode="before")
     @classmethod

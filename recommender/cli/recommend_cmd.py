@@ -40,6 +40,9 @@ def recommend_command(
     ),
     industry: str | None = typer.Option(None, "--industry"),
     sent: list[str] = typer.Option([], "--sent", help="Id of an item the buyer already has (repeatable)."),
+    deal: str | None = typer.Option(
+        None, "--deal", help="Deal id: what its engagement events say it has is not sent again."
+    ),
     max_items: int = typer.Option(5, "--max-items", help="At most this many items (1-20)."),
     budget_minutes: float | None = typer.Option(None, "--budget-minutes", help="Total reading time the buyer has."),
     audience: str = typer.Option(
@@ -61,6 +64,7 @@ def recommend_command(
                 "roles": role,
                 "industry": industry,
                 "already_sent": sent,
+                "deal_id": deal,
                 "max_items": max_items,
                 "reading_budget_minutes": budget_minutes,
                 "audience": audience,

@@ -23,6 +23,8 @@ def render(console: Console, answer: Recommendation, *, title: str = "Recommenda
             f"[dim]left out[/] {escape(cut.title)} [dim]({cut.id}): {cut.reason} - {escape(cut.detail)}[/]",
             highlight=False,
         )
+    if answer.deal is not None:
+        console.print(f"[bold]deal[/] {escape(answer.deal.message)}", highlight=False)
 
 
 def render_per_role(console: Console, answer: PerRoleRecommendation) -> None:
