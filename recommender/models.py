@@ -69,7 +69,7 @@ class Evidence(BaseModel):
 
 
 class Reason(BaseModel):
-    kind: Literal["problem", "stage", "role", "industry", "adds"]
+    kind: Literal["problem", "stage", "role", "industry", "adds", "engagement"]
     text: str
     evidence: Evidence
 

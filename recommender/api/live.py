@@ -96,7 +96,12 @@ class LiveIndex:
     def _load(self, *, reuse: Embedder | None = None) -> Served:
         snapshot, embedder = open_index(self._settings, embedder=self._embedder, reuse=reuse)
         recommender = Recommender(
-            snapshot, embedder, vocabulary=self._vocabulary, today=self._today, history=self._history
+            snapshot,
+            embedder,
+            vocabulary=self._vocabulary,
+            today=self._today,
+            history=self._history,
+            engagement=self._settings.engagement,
         )
         return Served(
             recommender, Catalog(snapshot, vocabulary=self._vocabulary, today=self._today), dt.datetime.now(dt.UTC)

@@ -51,11 +51,16 @@ def recommend_command(
     include_type: list[str] = typer.Option([], "--type", help="Only these content types (repeatable)."),
     exclude_type: list[str] = typer.Option([], "--exclude-type", help="Never these content types (repeatable)."),
     per_role: bool = typer.Option(False, "--per-role", help="One short set per role, without repeats."),
+    no_engagement: bool = typer.Option(
+        False, "--no-engagement", help="Rank by relevance and fit only, without engagement priors from deal rooms."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the Recommendation as JSON and nothing else on stdout."),
     index: Path | None = typer.Option(None, "--index", help=INDEX_HELP),
 ) -> None:
     """Recommend a short, reasoned set of content for a buyer's problems."""
     settings = settings_of(ctx, index=index)
+    if no_engagement:
+        settings = settings.model_copy(update={"engagement": False})
     request = checked(
         parse_request(
             {

@@ -105,6 +105,10 @@ class EventStore:
                     at=at,
                 )
 
+    def count(self) -> int:
+        with self._connect() as db:
+            return int(db.execute("SELECT COUNT(*) FROM events").fetchone()[0])
+
     def ids(self) -> set[str]:
         with self._connect() as db:
             return {r[0] for r in db.execute("SELECT event_id FROM events")}
