@@ -4,12 +4,15 @@ the bound, show their numbers as a reason, and never override a hard filter, rel
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from indexer.embed import Embedder
 from indexer.settings import Settings
+from recommender.cli import app
 from recommender.events.models import Event
 from recommender.events.store import EventStore
 from recommender.requests import parse_request
@@ -76,3 +79,25 @@ def test_the_prior_never_overrides_a_filter_relevance_or_a_gap(answers: dict) ->
             ratio = item.score / before[item.id]
             boosted = any(r.kind == "engagement" for r in item.reasons)
             assert (1.0 < ratio <= 1.15 + 1e-3) if boosted else ratio == pytest.approx(1.0, abs=1e-3)
+
+
+def test_the_audit_lists_items_never_opened_and_what_works_at_each_stage(corpus_index: Path, tmp_path: Path) -> None:
+    store = history(tmp_path / "events.sqlite3")
+    result = CliRunner().invoke(
+        app,
+        ["audit", "--index", str(corpus_index), "--json", "--today", "2026-11-27"],
+        env={"RECOMMENDER_EVENTS": str(store.path)},
+    )
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.stdout)["engagement"]
+    assert found["events"] == 900 and [(u["item"]["id"], u["deals"]) for u in found["sent_never_opened"]] == [
+        ("faq-general", 300)
+    ]
+    assert {(w["stage"], w["item"]["id"], w["read"], w["deals"]) for w in found["working"]} == {
+        ("validation", item, 100, 100) for item in LOVED
+    }
+    html = tmp_path / "audit.html"
+    CliRunner().invoke(
+        app, ["audit", "--index", str(corpus_index), "--html", str(html)], env={"RECOMMENDER_EVENTS": str(store.path)}
+    )
+    assert "Sent but never opened" in html.read_text(encoding="utf-8")
