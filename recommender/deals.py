@@ -7,29 +7,41 @@ near-duplicates. The answer's `deal` says which items were withheld and why.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from indexer.store import IndexSnapshot
 from recommender.duplicates import Duplicates
 from recommender.events.store import EventStore
 from recommender.models import DealMemory, RecommendationRequest
+from recommender.policy import may_see
 
 
 def remember(
-    request: RecommendationRequest, history: EventStore | None, snapshot: IndexSnapshot, duplicates: Duplicates
+    request: RecommendationRequest,
+    history: EventStore | None,
+    snapshot: IndexSnapshot,
+    duplicates: Duplicates,
+    today: dt.date,
 ) -> tuple[RecommendationRequest, DealMemory | None]:
-    """`request` with the deal's items counted as already sent, and what that withholds."""
+    """`request` with the deal's items counted as already sent, and what that withholds. The answer names only
+    items the request's audience may see: a buyer is never told the id of an internal item."""
     if request.deal_id is None:
         return request, None
     had = history.sent_to(request.deal_id) if history is not None else ()
     rows = [row for item in had if (row := snapshot.document_index(item)) is not None]
     known = {snapshot.documents[row].meta.id for row in rows}
-    similar = sorted(
-        {snapshot.documents[other].meta.id for row in rows for other in duplicates.of(row)} - known - set(had)
-    )
+    similar_rows = {other for row in rows for other in duplicates.of(row)}
+
+    def shown(row: int) -> bool:
+        return may_see(snapshot.documents[row].meta, request.audience, today)
+
+    sent = {snapshot.documents[row].meta.id for row in rows if shown(row)}
+    similar = sorted({snapshot.documents[r].meta.id for r in similar_rows if shown(r)} - known)
     memory = DealMemory(
         deal_id=request.deal_id,
-        sent=sorted(known),
+        sent=sorted(sent),
         near_duplicates=similar,
-        message=_message(request.deal_id, known, similar, history is not None),
+        message=_message(request.deal_id, sent, similar, history is not None),
     )
     update = {"already_sent": list(dict.fromkeys([*request.already_sent, *sorted(known)]))}
     return request.model_copy(update=update), memory

@@ -93,7 +93,7 @@ class Recommender:
         )
 
     def recommend(self, request: RecommendationRequest) -> Recommendation:
-        request, deal = remember(request, self.history, self.snapshot, self.duplicates)
+        request, deal = remember(request, self.history, self.snapshot, self.duplicates, self._today())
         resolved = resolve(request, self.vocabulary, known_types=self._types)
         allowed = allowed_documents(self.snapshot, resolved, self._today(), duplicates=self.duplicates)
         vectors = self.retriever.embed(resolved.problems)

@@ -14,13 +14,14 @@ from indexer.embed import Embedder
 from indexer.settings import Settings
 from recommender.cli import app
 from recommender.events.models import Event
+from recommender.events.priors import MAX_BOOST
 from recommender.events.store import EventStore
 from recommender.requests import parse_request
 from recommender.service import Recommender
 
 TODAY = dt.date(2026, 11, 27)
 CLOSE = {"problems": ["month-end close takes twelve days", "our submarine fleet needs sonar upgrades"]}
-REQUEST = {**CLOSE, "stage": "validation", "max_items": 3}
+REQUEST = {**CLOSE, "stage": "validation", "max_items": 4}
 LOVED = (
     "wp-continuous-close",
     "int-competitive-traps",
@@ -74,11 +75,11 @@ def test_the_prior_never_overrides_a_filter_relevance_or_a_gap(answers: dict) ->
     assert "sec-data-privacy" not in ids  # engagement does not make an item answer the problem
     assert [g.problem for g in on.gaps] == [g.problem for g in off.gaps] == [CLOSE["problems"][1]]
     before = {i.id: i.score for i in off.items}
-    for item in on.items:  # the same item scores the same, or at most 15% more when buyers read it
+    for item in on.items:  # the same item scores the same, or at most MAX_BOOST more when buyers read it
         if item.id in before:
             ratio = item.score / before[item.id]
             boosted = any(r.kind == "engagement" for r in item.reasons)
-            assert (1.0 < ratio <= 1.15 + 1e-3) if boosted else ratio == pytest.approx(1.0, abs=1e-3)
+            assert (1.0 < ratio <= 1 + MAX_BOOST + 1e-3) if boosted else ratio == pytest.approx(1.0, abs=1e-3)
 
 
 def test_the_audit_lists_items_never_opened_and_what_works_at_each_stage(corpus_index: Path, tmp_path: Path) -> None:

@@ -110,17 +110,21 @@ def test_a_signed_webhook_changes_the_next_answer_for_that_deal(
     assert stored.status_code == 200 and stored.json() == {"stored": 1, "duplicates": 0}
     assert client.post("/v1/events", content=body, headers=signed(body)).json() == {"stored": 0, "duplicates": 1}
 
+    internal = json.dumps(event("e9", "int-discount-guidance")).encode()
+    assert client.post("/v1/events", content=internal, headers=signed(internal)).status_code == 200
     after = client.post("/v1/recommendations", json={**CLOSE, "deal_id": "deal-1"}, headers=buyer).json()
     ids = [i["id"] for i in after["items"]]
     assert "cs-harbor-point-close" not in ids and "cs-harbor-point-snapshot" not in ids and ids
     assert after["deal"]["sent"] == ["cs-harbor-point-close"]
     assert "cs-harbor-point-snapshot" in after["deal"]["near_duplicates"]
     assert "cs-harbor-point-close" in after["deal"]["message"]
+    seller = client.post("/v1/recommendations", json={**CLOSE, "deal_id": "deal-1"}, headers=auth(keys["seller"]))
+    assert seller.json()["deal"]["sent"] == ["cs-harbor-point-close", "int-discount-guidance"]  # a buyer never sees it
     other = client.post("/v1/recommendations", json={**CLOSE, "deal_id": "deal-2"}, headers=buyer).json()
     assert "cs-harbor-point-close" in [i["id"] for i in other["items"]]
 
     publish_tiny_corpus(index, tmp_path / "tiny", embedder)  # re-indexing replaces the builds, not the events
-    assert EventStore(events_path(index)).sent_to("deal-1") == ("cs-harbor-point-close",)
+    assert EventStore(events_path(index)).sent_to("deal-1") == ("cs-harbor-point-close", "int-discount-guidance")
 
 
 def test_unsigned_late_or_invalid_webhooks_are_refused_clearly(served: tuple[TestClient, Path]) -> None:

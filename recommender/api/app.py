@@ -22,7 +22,7 @@ from recommender.api.event_routes import event_routes
 from recommender.api.keys import KeyRing
 from recommender.api.limits import BodyLimit, RateLimiter, Workers
 from recommender.api.live import LiveIndex
-from recommender.api.mcp_routes import mcp_app, mcp_server
+from recommender.api.mcp_routes import McpMount, mcp_server
 from recommender.api.ops_routes import ops_routes
 from recommender.api.recommend_routes import recommend_routes
 from recommender.api.settings import ServerSettings
@@ -48,18 +48,18 @@ def create_app(
         KeyRing(settings.api_keys), RateLimiter(per_minute=settings.api_rate_per_minute, burst=settings.api_rate_burst)
     )
     workers = Workers(settings.api_workers)
-    agents = mcp_server(live, auth)
+    agents = McpMount(mcp_server(live, auth), auth, host=settings.api_host)
     app = FastAPI(
         title="Buyer content recommender",
         version="1",
         description=DESCRIPTION,
         middleware=[Middleware(RequestContext), Middleware(BodyLimit, max_bytes=settings.api_max_body_bytes)],
-        lifespan=lambda _: agents.session_manager.run(),
+        lifespan=agents.lifespan,
     )
     install_error_handlers(app)
     app.include_router(recommend_routes(live, auth, workers))
     app.include_router(content_routes(live, auth, workers))
     app.include_router(ops_routes(live, auth))
     app.include_router(event_routes(history, settings.webhook_secrets(), auth.limiter, workers))
-    app.mount("/mcp", mcp_app(agents, auth, host=settings.api_host))
+    app.mount("/mcp", agents)
     return app

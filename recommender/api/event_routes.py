@@ -6,15 +6,24 @@ import time
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Request
-from pydantic import Field
+from fastapi.openapi.models import Example
 
 from recommender.api.errors import ApiError, documented
 from recommender.api.limits import RateLimiter, Workers
-from recommender.events.models import MAX_EVENTS_PER_REQUEST, Appended, Event
+from recommender.events.models import EXAMPLE, Appended, EventBatch
 from recommender.events.signature import SIGNATURE_HEADER, SOURCE_HEADER, SignatureError, verify
 from recommender.events.store import EventStore
 
-Events = Event | Annotated[list[Event], Field(min_length=1, max_length=MAX_EVENTS_PER_REQUEST)]
+EXAMPLES: dict[str, Example] = {
+    "viewed": {"summary": "A buyer read a case study for four minutes", "value": EXAMPLE},
+    "sent-and-opened": {
+        "summary": "Two events in one request",
+        "value": [
+            {**EXAMPLE, "event_id": "dsr-81700", "type": "sent", "seconds": None, "at": "2026-11-26T09:00:00Z"},
+            {**EXAMPLE, "event_id": "dsr-81701", "type": "opened", "seconds": None, "at": "2026-11-26T11:30:00Z"},
+        ],
+    },
+}
 
 
 def event_routes(store: EventStore, secrets: dict[str, str], limiter: RateLimiter, workers: Workers) -> APIRouter:
@@ -25,9 +34,7 @@ def event_routes(store: EventStore, secrets: dict[str, str], limiter: RateLimite
         response_model=Appended,
         responses=documented(400, 401, 403, 413, 422, 429),
     )
-    async def events(
-        request: Request, body: Annotated[Events, Body(description="one event, or a list of up to 100")]
-    ) -> Appended:
+    async def events(request: Request, body: Annotated[EventBatch, Body(openapi_examples=EXAMPLES)]) -> Appended:
         """Deal-room engagement events (sent, opened, viewed, ...), signed by their source.
 
         Headers: `X-Recommender-Source: <source>` and `X-Recommender-Signature: t=<unix seconds>,v1=<hex>`,
@@ -37,8 +44,7 @@ def event_routes(store: EventStore, secrets: dict[str, str], limiter: RateLimite
         """
         source = _verified(request, await request.body(), secrets)
         limiter.check(f"webhook:{source}")
-        batch = body if isinstance(body, list) else [body]
-        return await workers.run(lambda: store.append(batch, source=source))
+        return await workers.run(lambda: store.append(body.events(), source=source))
 
     return router
 

@@ -7,7 +7,8 @@ internal content through MCP either.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 
 from fastapi.security import HTTPAuthorizationCredentials
 from mcp.server.mcpserver import MCPServer
@@ -27,10 +28,33 @@ def mcp_server(live: LiveIndex, auth: Authenticator) -> MCPServer:
     return build_server(lambda: live.current, caller_of=lambda headers: auth.identify(credentials_of(headers)))
 
 
-def mcp_app(server: MCPServer, auth: Authenticator, *, host: str) -> ASGIApp:
-    """The server's streamable HTTP app, stateless (any worker may answer), behind the key check."""
-    inner = server.streamable_http_app(streamable_http_path="/", stateless_http=True, json_response=True, host=host)
-    return KeyGate(inner, auth)
+class McpMount:
+    """The server's streamable HTTP app (stateless: any worker may answer), behind the key check.
+
+    Its session manager runs once per start of the host app (`lifespan`); each start makes a fresh one,
+    as the SDK's manager cannot be run twice, so the app can be started again (tests do).
+    """
+
+    def __init__(self, server: MCPServer, auth: Authenticator, *, host: str) -> None:
+        self.server, self.auth, self.host = server, auth, host
+        self._app: ASGIApp | None = None
+
+    @asynccontextmanager
+    async def lifespan(self, _: object) -> AsyncIterator[None]:
+        inner = self.server.streamable_http_app(
+            streamable_http_path="/", stateless_http=True, json_response=True, host=self.host
+        )
+        async with self.server.session_manager.run():
+            self._app = KeyGate(inner, self.auth)
+            try:
+                yield
+            finally:
+                self._app = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self._app is None:
+            raise RuntimeError("the MCP app is served only while the API's lifespan runs")
+        await self._app(scope, receive, send)
 
 
 def credentials_of(headers: Mapping[str, str] | None) -> HTTPAuthorizationCredentials | None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel, StringConstraints
 
 EventType = Literal[
     "sent", "opened", "viewed", "forwarded", "downloaded", "replied", "helpful", "not_helpful", "won", "lost"
@@ -35,6 +35,26 @@ class Event(BaseModel):
     stage: str | None = Field(
         default=None, max_length=100, description="the deal's buying stage at the time, when the deal room knows it"
     )
+
+
+EXAMPLE: dict[str, Any] = {
+    "event_id": "dsr-81723",
+    "deal_id": "acme-2026-q4",
+    "content_id": "cs-harbor-point-close",
+    "type": "viewed",
+    "seconds": 240,
+    "at": "2026-11-27T14:05:00Z",
+    "stage": "evaluation",
+}
+
+
+class EventBatch(RootModel[Event | Annotated[list[Event], Field(min_length=1, max_length=MAX_EVENTS_PER_REQUEST)]]):
+    """One event, or a list of up to 100."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [dict(EXAMPLE)]})
+
+    def events(self) -> list[Event]:
+        return self.root if isinstance(self.root, list) else [self.root]
 
 
 class Appended(BaseModel):
