@@ -14,10 +14,12 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from indexer.embed import Embedder
 from recommender.api.app import create_app
 from recommender.api.keys import NewKey, new_key
+from recommender.cli import app
 from recommender.events.importer import import_events
 from recommender.events.models import Event
 from recommender.events.signature import SIGNATURE_HEADER, SOURCE_HEADER, SignatureError, sign, verify
@@ -157,3 +159,15 @@ def test_without_webhook_sources_the_server_takes_no_events(
 def test_events_must_say_their_time_zone() -> None:
     with pytest.raises(ValueError, match="time zone"):
         Event.model_validate(event("e1", at=dt.datetime(2026, 11, 20, 10).isoformat()))
+
+
+def test_the_import_command_reports_what_it_stored_and_exits_1_on_bad_lines(tmp_path: Path) -> None:
+    file = tmp_path / "history.jsonl"
+    file.write_text(json.dumps(event("e1")) + "\n" + json.dumps(event("e2", type="glanced")) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["events", "import", str(file), "--index", str(tmp_path / "index")])
+    assert result.exit_code == 1
+    assert "1 event(s) stored, 0 already stored, 1 bad line(s)" in result.stdout
+    assert f"{file}:2: type" in result.stderr
+    assert EventStore(events_path(tmp_path / "index")).sent_to("deal-1") == ("cs-harbor-point-close",)
+    again = CliRunner().invoke(app, ["events", "import", str(file), "--index", str(tmp_path / "index")])
+    assert "0 event(s) stored, 1 already stored" in again.stdout

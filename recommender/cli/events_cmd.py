@@ -31,7 +31,7 @@ def import_command(
         f"{len(done.bad)} bad line(s) - in {store_path(settings)}"
     )
     for bad in done.bad[:BAD_LINES_SHOWN]:
-        err.print(f"{file}:{bad.line}: {bad.problem}", highlight=False, markup=False)
+        err.print(f"{file}:{bad.line}: {bad.problem}", highlight=False, markup=False, soft_wrap=True)
     if len(done.bad) > BAD_LINES_SHOWN:
         err.print(f"... and {len(done.bad) - BAD_LINES_SHOWN} more bad line(s)", highlight=False)
     if done.bad:
