@@ -6,7 +6,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import threading
+import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from indexer.store import IndexSnapshot
 from indexer.vocabulary import Vocabulary
@@ -15,27 +17,49 @@ from recommender.events.priors import EngagementPriors
 from recommender.events.store import EventStore
 from recommender.models import Evidence, Reason
 
+REFRESH_SECONDS = 60.0  # new events reach the priors within this; deal memory reads the store on every request
+
+
+@dataclass(frozen=True)
+class _Learned:
+    events: int
+    today: dt.date
+    at: float
+    priors: EngagementPriors
+
 
 class Engagement:
-    """The current priors of one store over one snapshot, relearned when the store has grown or the day changed."""
+    """The current priors of one store over one snapshot: relearned (reading every event) when the day changed,
+    or when the store has grown and the last learning is older than REFRESH_SECONDS, so a stream of webhooks
+    does not make every request reread the store."""
 
-    def __init__(self, history: EventStore, snapshot: IndexSnapshot, vocabulary: Vocabulary) -> None:
+    def __init__(
+        self,
+        history: EventStore,
+        snapshot: IndexSnapshot,
+        vocabulary: Vocabulary,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.history = history
         self._minutes = {d.meta.id: d.reading_minutes for d in snapshot.documents}
         self._vocabulary = vocabulary
+        self._clock = clock
         self._lock = threading.Lock()
-        self._learned: tuple[tuple[int, dt.date], EngagementPriors] | None = None
+        self._learned: _Learned | None = None
 
     def priors(self, today: dt.date) -> EngagementPriors:
-        key = (self.history.count(), today)
         learned = self._learned
-        if learned is not None and learned[0] == key:
-            return learned[1]
+        if learned is not None and learned.today == today and self._clock() - learned.at < REFRESH_SECONDS:
+            return learned.priors
+        count = self.history.count()
+        if learned is not None and learned.today == today and learned.events == count:
+            return learned.priors
         with self._lock:
             priors = EngagementPriors.learn(
                 self.history.events(), reading_minutes=self._minutes, today=today, stage_of=self._stage
             )
-            self._learned = (key, priors)
+            self._learned = _Learned(count, today, self._clock(), priors)
         return priors
 
     def _stage(self, name: str) -> str:

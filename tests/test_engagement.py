@@ -12,7 +12,10 @@ from typer.testing import CliRunner
 
 from indexer.embed import Embedder
 from indexer.settings import Settings
+from indexer.store import load_index
+from indexer.vocabulary import Vocabulary
 from recommender.cli import app
+from recommender.engagement import REFRESH_SECONDS, Engagement
 from recommender.events.models import Event
 from recommender.events.priors import MAX_BOOST
 from recommender.events.store import EventStore
@@ -102,3 +105,19 @@ def test_the_audit_lists_items_never_opened_and_what_works_at_each_stage(corpus_
         app, ["audit", "--index", str(corpus_index), "--html", str(html)], env={"RECOMMENDER_EVENTS": str(store.path)}
     )
     assert "Sent but never opened" in html.read_text(encoding="utf-8")
+
+
+def test_new_events_reach_the_priors_within_the_refresh_time(corpus_index: Path, tmp_path: Path) -> None:
+    store = history(tmp_path / "events.sqlite3")
+    now = [0.0]
+    engagement = Engagement(store, load_index(corpus_index, model_id=None), Vocabulary(), clock=lambda: now[0])
+    first = engagement.priors(TODAY)
+    assert first.lookup("faq-general", None) is not None and first.lookup("cs-harbor-point-close", None) is None
+    at = dt.datetime(2026, 11, 2, 10, tzinfo=dt.UTC)
+    store.append(
+        [Event(event_id="new", deal_id="n1", content_id="cs-harbor-point-close", type="sent", at=at)], source="t"
+    )
+    now[0] = REFRESH_SECONDS - 1
+    assert engagement.priors(TODAY) is first  # within the refresh time the store is not reread
+    now[0] = REFRESH_SECONDS + 1
+    assert engagement.priors(TODAY).lookup("cs-harbor-point-close", None) is not None
