@@ -51,6 +51,12 @@ class Settings(BaseSettings):
         ge=1,
         description="largest markdown file indexed, in bytes; a bigger file is reported and skipped (default 2 MB)",
     )
+    events: Path | None = Field(
+        default=None, description="engagement event store (SQLite); default: <index>/events/events.sqlite3"
+    )
+    engagement: bool = Field(
+        default=True, description="rank with engagement priors learned from deal-room events (off: relevance only)"
+    )
     keep_builds: int = Field(
         default=2, ge=1, le=10, description="published builds kept on disk (the newest and the one before)"
     )

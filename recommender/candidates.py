@@ -21,6 +21,7 @@ from indexer.answers import AnswerScorer
 from indexer.calibration import Calibration
 from indexer.store import IndexSnapshot, StoredDocument
 from recommender.duplicates import Duplicates
+from recommender.events.priors import Prior
 from recommender.policy import may_see
 from recommender.resolve import ResolvedRequest
 from recommender.retriever import DocumentHit, Retriever
@@ -54,6 +55,7 @@ class Fit:
     roles: tuple[str, ...]  # requested roles the item speaks to
     industry: bool  # the item names the requested industry
     multiplier: float
+    engagement: Prior | None = None  # the engagement prior already in `multiplier` (recommender/engagement.py)
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,17 @@ class ContentDetail(ContentSummary):
     sections: list[SectionOutline]
 
 
+class ContentText(BaseModel):
+    """An item's text, whole or one section of it, as a viewer may read it."""
+
+    id: str
+    title: str
+    internal: bool
+    section: str | None = Field(description="the section asked for; None for the whole item")
+    sections: list[str] = Field(description="the item's section headings, any of which may be asked for")
+    text: str
+
+
 class ContentPage(BaseModel):
     items: list[ContentSummary]
     total: int = Field(description="items matching the filters, over all pages")
@@ -188,6 +199,32 @@ class Catalog:
             roles=list(self.vocabulary.roles.values),
             owners=sorted({m.owner for m in visible if m.owner}) if viewer == "seller" else [],
             items=[(m.id, m.title) for m in visible],
+        )
+
+    def text(self, item_id: str, *, viewer: Audience, section: str | None = None) -> ContentText | None:
+        """An item's text (one section when `section` names a heading), or None when `viewer` may not see it."""
+        row = self.snapshot.document_index(item_id)
+        if row is None or not may_see(self.snapshot.documents[row].meta, viewer, self._today()):
+            return None
+        meta = self.snapshot.documents[row].meta
+        sections = self._sections.get(row, [])
+        headings = [s.heading or meta.title for s in sections]
+        chosen = sections
+        if section is not None:
+            chosen = [s for s, h in zip(sections, headings, strict=True) if h.casefold() == section.strip().casefold()]
+            if not chosen:
+                raise InvalidRequestError(
+                    f"'{item_id}' has no section '{section}'",
+                    hint=f"its sections: {'; '.join(headings)}",
+                    field="section",
+                )
+        return ContentText(
+            id=meta.id,
+            title=meta.title,
+            internal=meta.audience != "buyer",
+            section=chosen[0].heading or meta.title if section is not None else None,
+            sections=headings,
+            text="\n\n".join(s.text for s in chosen),
         )
 
     def _filters(self, query: ContentQuery, viewer: Audience, today: dt.date) -> _Filters:

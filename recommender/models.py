@@ -53,6 +53,10 @@ class RecommendationRequest(BaseModel):
     already_sent: list[ContentId] = Field(
         default_factory=list, max_length=200, description="content ids the buyer already has"
     )
+    deal_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = Field(
+        default=None,
+        description="the deal: items it already has (from engagement events) and their near-duplicates are not sent",
+    )
     max_items: StrictInt = Field(default=5, ge=1, le=MAX_ITEMS, description='a JSON number; "3" and true are refused')
     reading_budget_minutes: StrictFloat | None = Field(default=None, gt=0, le=600)
     audience: Audience = Field(
@@ -71,7 +75,7 @@ class Evidence(BaseModel):
 
 
 class Reason(BaseModel):
-    kind: Literal["problem", "stage", "role", "industry", "adds"]
+    kind: Literal["problem", "stage", "role", "industry", "adds", "engagement"]
     text: str
     evidence: Evidence
 
@@ -142,12 +146,22 @@ class IndexInfo(BaseModel):
     documents: int
 
 
+class DealMemory(BaseModel):
+    """What the deal already has, from its engagement events, and so was not sent again."""
+
+    deal_id: str
+    sent: list[str] = Field(description="items the deal already has")
+    near_duplicates: list[str] = Field(description="items withheld as near-duplicates of those")
+    message: str
+
+
 class Recommendation(BaseModel):
     items: list[RecommendedItem]
     gaps: list[Gap]
     trimmed: list[Trimmed]
     recognised: Recognised
     index: IndexInfo
+    deal: DealMemory | None = Field(default=None, description="when the request named a deal_id")
 
 
 class RoleRecommendation(BaseModel):

@@ -15,7 +15,10 @@ from indexer.store import IndexSnapshot
 from indexer.vocabulary import Vocabulary, load_vocabulary
 from recommender.candidates import Match, ProblemResult, allowed_documents, find_candidates
 from recommender.curator import Curation, Limits, Pick, curate
+from recommender.deals import remember
 from recommender.duplicates import Duplicates, document_vectors, near_duplicate_pairs
+from recommender.engagement import Engagement, boost, engagement_reason
+from recommender.events.store import EventStore, existing_store
 from recommender.freetext import recognise
 from recommender.models import (
     MAX_PROBLEMS,
@@ -53,8 +56,13 @@ class Recommender:
         vocabulary: Vocabulary | None = None,
         fusion: FusionConfig | None = None,
         today: Callable[[], dt.date] = dt.date.today,
+        history: EventStore | None = None,
+        engagement: bool = True,
     ) -> None:
+        """`history`: the deal-room engagement events (deal memory, and engagement priors unless `engagement` is
+        False); None when none are stored."""
         self.snapshot = snapshot
+        self.history = history
         self.vocabulary = vocabulary or Vocabulary()
         self.retriever = Retriever(snapshot, embedder, fusion)
         self.calibration = snapshot.manifest.calibration
@@ -69,6 +77,7 @@ class Recommender:
         self._today = today
         self.document_vectors = document_vectors(snapshot, self.retriever.matrix)
         self.duplicates = Duplicates(near_duplicate_pairs(snapshot, self.retriever.matrix, self.document_vectors))
+        self.engagement = Engagement(history, snapshot, self.vocabulary) if history and engagement else None
 
     @classmethod
     def open(
@@ -79,13 +88,21 @@ class Recommender:
         A given `embedder` must match that encoder.
         """
         snapshot, embedder = open_index(settings, embedder=embedder)
-        return cls(snapshot, embedder, vocabulary=load_vocabulary(settings.vocabulary), today=today)
+        vocabulary = load_vocabulary(settings.vocabulary)
+        history = existing_store(settings)
+        return cls(
+            snapshot, embedder, vocabulary=vocabulary, today=today, history=history, engagement=settings.engagement
+        )
 
     def recommend(self, request: RecommendationRequest) -> Recommendation:
+        request, deal = remember(request, self.history, self.snapshot, self.duplicates, self._today())
         resolved = resolve(request, self.vocabulary, known_types=self._known_types(request))
         allowed = allowed_documents(self.snapshot, resolved, self._today(), duplicates=self.duplicates)
         vectors = self.retriever.embed(resolved.problems)
         candidates, results = find_candidates(self.retriever, self.scorer, self.calibration, resolved, allowed, vectors)
+        if self.engagement is not None:
+            priors = self.engagement.priors(self._today())
+            candidates = boost(candidates, priors, resolved.stage, lambda doc: self.snapshot.documents[doc].meta.id)
         quoter = Quoter(self.snapshot, self.scorer.sentence_vectors, self._sentence_terms, resolved.problems, vectors)
         curation = curate(
             candidates,
@@ -103,6 +120,7 @@ class Recommender:
                 built_at=self.snapshot.manifest.built_at.isoformat(),
                 documents=len(self.snapshot.documents),
             ),
+            deal=deal,
         )
 
     def _known_types(self, request: RecommendationRequest) -> frozenset[str]:
@@ -180,9 +198,12 @@ class Recommender:
             problems=[request.problems[m.problem] for m in sorted(self._claims(pick), key=lambda m: m.problem)],
             roles=list(pick.candidate.fit.roles),
             stages=list(meta.stages),
-            reasons=reasons_for(
-                pick, picks, snapshot=self.snapshot, request=request, quoter=quoter, claims=self._claims(pick)
-            ),
+            reasons=[
+                *reasons_for(
+                    pick, picks, snapshot=self.snapshot, request=request, quoter=quoter, claims=self._claims(pick)
+                ),
+                *filter(None, [engagement_reason(pick.candidate)]),
+            ],
         )
 
     def _claims(self, pick: Pick) -> tuple[Match, ...]:

@@ -36,7 +36,7 @@ def test_json_output_is_the_recommendation_and_nothing_else(corpus_index: Path) 
     )
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
-    assert set(answer) == {"items", "gaps", "trimmed", "recognised", "index"}
+    assert set(answer) == {"items", "gaps", "trimmed", "recognised", "index", "deal"} and answer["deal"] is None
     assert 1 <= len(answer["items"]) <= 3
     item = answer["items"][0]
     assert {

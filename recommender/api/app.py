@@ -13,18 +13,22 @@ from fastapi import FastAPI
 from starlette.middleware import Middleware
 
 from indexer.embed import Embedder
+from indexer.store import current_build
 from recommender.api.auth import Authenticator
 from recommender.api.content_routes import content_routes
 from recommender.api.context import RequestContext
 from recommender.api.cors import cors_middleware
 from recommender.api.docs_routes import install_docs
 from recommender.api.errors import install_error_handlers
+from recommender.api.event_routes import event_routes
 from recommender.api.keys import KeyRing
 from recommender.api.limits import BodyLimit, RateLimiter, Workers
 from recommender.api.live import LiveIndex
+from recommender.api.mcp_routes import McpMount, mcp_server
 from recommender.api.ops_routes import ops_routes
 from recommender.api.recommend_routes import recommend_routes
 from recommender.api.settings import ServerSettings
+from recommender.events.store import EventStore, store_path
 from recommender.web import install_web
 
 DESCRIPTION = """Recommends a short, reasoned set of sales content for a buyer's problems and buying stage,
@@ -40,11 +44,14 @@ def create_app(
     settings: ServerSettings, *, embedder: Embedder | None = None, today: Callable[[], dt.date] = dt.date.today
 ) -> FastAPI:
     """The API over the index in `settings.index`; loads the index and its encoder (unless given) now."""
-    live = LiveIndex(settings, embedder, today=today)
+    current_build(settings.index)  # a missing index is reported as such before the event store is made beside it
+    history = EventStore(store_path(settings))
+    live = LiveIndex(settings, embedder, today=today, history=history)
     auth = Authenticator(
         KeyRing(settings.api_keys), RateLimiter(per_minute=settings.api_rate_per_minute, burst=settings.api_rate_burst)
     )
     workers = Workers(settings.api_workers)
+    agents = McpMount(mcp_server(live, auth), auth, host=settings.api_host)
     app = FastAPI(
         title="Buyer content recommender",
         version="1",
@@ -56,6 +63,7 @@ def create_app(
             Middleware(RequestContext),
             Middleware(BodyLimit, max_bytes=settings.api_max_body_bytes, timeout=settings.api_body_timeout_seconds),
         ],
+        lifespan=agents.lifespan,
     )
     install_error_handlers(app)
     install_docs(app)
@@ -63,4 +71,6 @@ def create_app(
     app.include_router(content_routes(live, auth, workers))
     app.include_router(ops_routes(live, auth))
     install_web(app, live, auth, workers, today=today)
+    app.include_router(event_routes(history, settings.webhook_secrets(), auth.limiter, workers))
+    app.mount("/mcp", agents)
     return app

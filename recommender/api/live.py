@@ -22,6 +22,7 @@ from indexer.store import current_build
 from indexer.vocabulary import Vocabulary, load_vocabulary
 from recommender.api.schemas import IndexCounts, Ready, ReloadResult
 from recommender.catalog import Catalog
+from recommender.events.store import EventStore
 from recommender.service import Recommender
 
 log = logging.getLogger(__name__)
@@ -60,10 +61,17 @@ class LiveIndex:
     """Holds the Served build; `reload` loads the newest published one aside and swaps it in."""
 
     def __init__(
-        self, settings: Settings, embedder: Embedder | None = None, *, today: Callable[[], dt.date] = dt.date.today
+        self,
+        settings: Settings,
+        embedder: Embedder | None = None,
+        *,
+        today: Callable[[], dt.date] = dt.date.today,
+        history: EventStore | None = None,
     ) -> None:
-        """`embedder`: a loaded encoder every build must have been made with; by default each build's own."""
+        """`embedder`: a loaded encoder every build must have been made with; by default each build's own.
+        `history`: the engagement events every build answers with (they live beside the builds)."""
         self._settings = settings
+        self._history = history
         self._embedder = embedder
         self._today = today
         self._vocabulary: Vocabulary = load_vocabulary(settings.vocabulary)
@@ -87,7 +95,14 @@ class LiveIndex:
 
     def _load(self, *, reuse: Embedder | None = None) -> Served:
         snapshot, embedder = open_index(self._settings, embedder=self._embedder, reuse=reuse)
-        recommender = Recommender(snapshot, embedder, vocabulary=self._vocabulary, today=self._today)
+        recommender = Recommender(
+            snapshot,
+            embedder,
+            vocabulary=self._vocabulary,
+            today=self._today,
+            history=self._history,
+            engagement=self._settings.engagement,
+        )
         return Served(
             recommender, Catalog(snapshot, vocabulary=self._vocabulary, today=self._today), dt.datetime.now(dt.UTC)
         )

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
 from pydantic_settings import EnvSettingsSource, NoDecode, SettingsConfigDict
 
 from indexer.settings import Settings
@@ -34,6 +34,28 @@ KEYS_HINT = (
     "RECOMMENDER_API_KEYS (or api_keys in the --config file)."
 )
 MAX_BODY_BYTES = 64 * 1024
+MIN_SECRET_CHARS = 24
+
+
+class WebhookSource(BaseModel):
+    """A deal room allowed to post engagement events, and the secret it signs them with."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+    secret: Annotated[str, StringConstraints(min_length=MIN_SECRET_CHARS)]
+
+    @classmethod
+    def parse(cls, line: str) -> WebhookSource:
+        name, sep, secret = line.strip().partition(":")
+        if not sep:
+            raise ValueError(f"'{name[:20]}...' is not a webhook source line; expected <source>:<secret>")
+        if len(secret) < MIN_SECRET_CHARS:
+            raise ValueError(f"the secret of webhook source '{name}' is shorter than {MIN_SECRET_CHARS} characters")
+        return cls(name=name, secret=secret)
+
+    def __repr__(self) -> str:
+        return f"WebhookSource(name={self.name!r}, secret=***)"
 
 
 def is_loopback(host: str) -> bool:
@@ -110,6 +132,18 @@ class ServerSettings(Settings):
         description="browser origins (deal rooms) allowed to call the API, like https://room.example.com; "
         "none by default: no CORS headers",
     )
+    events_secrets: Annotated[tuple[WebhookSource, ...], NoDecode] = Field(
+        default=(), description="webhook sources for POST /v1/events, as lines <source>:<secret>"
+    )
+
+    @field_validator("events_secrets", mode="before")
+    @classmethod
+    def _source_lines(cls, value: Any) -> Any:
+        lines = value.replace(";", " ").split() if isinstance(value, str) else value
+        return tuple(WebhookSource.parse(x) if isinstance(x, str) else x for x in lines)
+
+    def webhook_secrets(self) -> dict[str, str]:
+        return {s.name: s.secret for s in self.events_secrets}
 
     @field_validator("api_keys", mode="before")
     @classmethod

@@ -65,6 +65,7 @@ def render_html(report: AuditReport) -> str:
                 "it cannot be fitted to one.",
             ),
             _never(report),
+            _engagement(report),
         ]
     )
     return (
@@ -273,6 +274,24 @@ def _never(report: AuditReport) -> str:
             "items",
         ),
         note,
+    )
+
+
+def _engagement(report: AuditReport) -> str:
+    found = report.engagement
+    if found is None:
+        return _section("Engagement", '<p class="muted">No deal-room engagement events are stored.</p>')
+    unopened = "".join(f"<tr>{_item_cells(u.item)}<td>{u.deals}</td></tr>" for u in found.sent_never_opened)
+    working = "".join(
+        f"<tr><td>{escape(w.stage)}</td>{_item_cells(w.item)}<td>{w.read} of {w.deals}</td></tr>" for w in found.working
+    )
+    return _section(
+        "Engagement",
+        '<h3>Sent but never opened</h3><table class="list"><tr><th>id</th><th>title</th><th>owner</th>'
+        f"<th>deals sent to</th></tr>{unopened}</table>"
+        '<h3>Works at each stage</h3><table class="list"><tr><th>stage</th><th>id</th><th>title</th><th>owner</th>'
+        f"<th>read to the end</th></tr>{working}</table>",
+        f"{found.events} events; the library's read-to-the-end rate is {found.library_rate:.0%}.",
     )
 
 

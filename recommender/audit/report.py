@@ -169,6 +169,28 @@ class AuditSummary(_Frozen):
     never_recommended: int | None
 
 
+class Unopened(_Frozen):
+    item: ItemRef
+    deals: int = Field(description="deals it was sent to; no buyer in any of them opened it")
+
+
+class StageWinner(_Frozen):
+    stage: str
+    item: ItemRef
+    read: int = Field(description="deals at this stage whose buyers read it to the end")
+    deals: int
+    rate: float = Field(description="smoothed, age-weighted read-to-the-end rate")
+
+
+class EngagementFindings(_Frozen):
+    """From the deal-room engagement events stored beside the index."""
+
+    events: int
+    library_rate: float = Field(description="the library's read-to-the-end rate over every send")
+    sent_never_opened: tuple[Unopened, ...]
+    working: tuple[StageWinner, ...] = Field(description="per stage, items read more than the library's rate")
+
+
 class AuditReport(_Frozen):
     index: str
     build_id: str
@@ -186,6 +208,7 @@ class AuditReport(_Frozen):
     coverage_industries: CoverageMatrix
     problem_gaps: ProblemGaps | None
     never_recommended: NeverRecommended | None
+    engagement: EngagementFindings | None = None
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -8,13 +8,16 @@ from pathlib import Path
 
 from indexer.errors import RecommenderError
 from indexer.store import IndexSnapshot
+from indexer.vocabulary import Vocabulary
 from recommender.audit import coverage as cov
 from recommender.audit import duplicates as dup
 from recommender.audit import freshness as fresh
+from recommender.audit.engagement import engagement_findings
 from recommender.audit.gaps import problem_gaps, read_problems
 from recommender.audit.report import AuditReport, ProblemGaps, Thresholds
 from recommender.audit.usage import never_recommended
 from recommender.duplicates import ALIGNED, SCREEN
+from recommender.events.store import EventStore
 from recommender.service import Recommender
 
 STALE_MONTHS = 12
@@ -26,6 +29,8 @@ class AuditOptions:
     stale_months: int = STALE_MONTHS
     problems: Path | None = None  # one common buyer problem per line
     results: Path | None = None  # the output of a batch run
+    events: EventStore | None = None  # deal-room engagement events
+    vocabulary: Vocabulary | None = None
 
 
 def audit_library(
@@ -52,6 +57,11 @@ def audit_library(
         coverage_industries=cov.coverage(documents, "industry", today=today),
         problem_gaps=_gaps(snapshot, options, recommender),
         never_recommended=never_recommended(snapshot, options.results) if options.results else None,
+        engagement=engagement_findings(
+            snapshot, options.events, today=today, vocabulary=options.vocabulary or Vocabulary()
+        )
+        if options.events is not None
+        else None,
     )
 
 

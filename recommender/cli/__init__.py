@@ -8,6 +8,8 @@ from recommender.cli import index_cmd  # noqa: F401
 from recommender.cli import eval_cmd  # noqa: F401
 from recommender.cli import recommend_cmd  # noqa: F401
 from recommender.cli import serve_cmd  # noqa: F401
+from recommender.cli import mcp_cmd  # noqa: F401
+from recommender.cli import events_cmd  # noqa: F401
 from recommender.cli import audit_cmd, batch_cmd  # noqa: F401
 # isort: on
 

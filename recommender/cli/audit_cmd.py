@@ -12,10 +12,12 @@ from rich.table import Table
 
 from indexer.errors import RecommenderError
 from indexer.store import load_index
+from indexer.vocabulary import load_vocabulary
 from recommender.audit import STALE_MONTHS, AuditOptions, AuditReport, audit_library, render_html
 from recommender.audit.metadata_file import MIN_CONFIDENCE, apply_file, suggestions_file
-from recommender.audit.report import CoverageMatrix, DuplicateCluster, Fix
+from recommender.audit.report import CoverageMatrix, DuplicateCluster, EngagementFindings, Fix
 from recommender.cli.app import app, date_option, err, out, settings_of, user_errors
+from recommender.events.store import existing_store
 from recommender.service import Recommender
 
 SHOWN = 12  # rows per list in the terminal; --json and --html have them all
@@ -56,7 +58,12 @@ def audit_command(
     """What a content team should fix in the library (help text on the decorator)."""
     settings = settings_of(ctx, index=index)
     options = AuditOptions(
-        today=date_option(today, "--today"), stale_months=stale_months, problems=problems, results=results
+        today=date_option(today, "--today"),
+        stale_months=stale_months,
+        problems=problems,
+        results=results,
+        events=existing_store(settings),
+        vocabulary=load_vocabulary(settings.vocabulary),
     )
     recommender = None
     if problems is not None or suggest is not None:
@@ -127,7 +134,22 @@ def render_report(console: Console, report: AuditReport) -> None:
             f"Never recommended in {n.results} requests ({n.buyer_facing} buyer-facing)",
             [f"{escape(i.id)} ({i.audience})" for i in n.items],
         )
+    if report.engagement is not None:
+        _engagement(console, report.engagement)
     console.print(_summary_line(report), highlight=False)
+
+
+def _engagement(console: Console, found: EngagementFindings) -> None:
+    _rows(
+        console,
+        f"Sent but never opened ({found.events} engagement events)",
+        [f"{escape(u.item.id)}: sent to {u.deals} deal(s){_owner(u.item.owner)}" for u in found.sent_never_opened],
+    )
+    _rows(
+        console,
+        f"Works at each stage (library read-to-the-end rate {found.library_rate:.0%})",
+        [f"{w.stage}: {escape(w.item.id)} - read to the end in {w.read} of {w.deals} deal(s)" for w in found.working],
+    )
 
 
 def _fixes(console: Console, fixes: Sequence[Fix]) -> None:

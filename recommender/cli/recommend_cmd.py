@@ -40,6 +40,9 @@ def recommend_command(
     ),
     industry: str | None = typer.Option(None, "--industry"),
     sent: list[str] = typer.Option([], "--sent", help="Id of an item the buyer already has (repeatable)."),
+    deal: str | None = typer.Option(
+        None, "--deal", help="Deal id: what its engagement events say it has is not sent again."
+    ),
     max_items: int = typer.Option(5, "--max-items", help="At most this many items (1-20)."),
     budget_minutes: float | None = typer.Option(None, "--budget-minutes", help="Total reading time the buyer has."),
     audience: str = typer.Option(
@@ -48,6 +51,9 @@ def recommend_command(
     include_type: list[str] = typer.Option([], "--type", help="Only these content types (repeatable)."),
     exclude_type: list[str] = typer.Option([], "--exclude-type", help="Never these content types (repeatable)."),
     per_role: bool = typer.Option(False, "--per-role", help="One short set per role, without repeats."),
+    no_engagement: bool = typer.Option(
+        False, "--no-engagement", help="Rank by relevance and fit only, without engagement priors from deal rooms."
+    ),
     fmt: OutputFormat | None = typer.Option(None, "--format", "-f", help=FORMAT_HELP),
     as_json: bool = typer.Option(False, "--json", help="Same as --format json: the Recommendation and nothing else."),
     index: Path | None = typer.Option(None, "--index", help=INDEX_HELP),
@@ -55,6 +61,8 @@ def recommend_command(
     """Recommend a short, reasoned set of content for a buyer's problems."""
     settings = settings_of(ctx, index=index)
     output = chosen_format(fmt, as_json=as_json)
+    if no_engagement:
+        settings = settings.model_copy(update={"engagement": False})
     request = checked(
         parse_request(
             {
@@ -63,6 +71,7 @@ def recommend_command(
                 "roles": role,
                 "industry": industry,
                 "already_sent": sent,
+                "deal_id": deal,
                 "max_items": max_items,
                 "reading_budget_minutes": budget_minutes,
                 "audience": audience,

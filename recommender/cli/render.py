@@ -32,6 +32,8 @@ def render(console: Console, answer: Recommendation, *, title: str = "Recommenda
         show(f"[bold yellow]gap[/] {escape(gap.message)}")
     for cut in answer.trimmed:
         show(f"[dim]left out[/] {escape(cut.title)} [dim]({cut.id}): {cut.reason} - {escape(cut.detail)}[/]")
+    if answer.deal is not None:
+        show(f"[bold]deal[/] {escape(answer.deal.message)}")
 
 
 def render_per_role(console: Console, answer: PerRoleRecommendation) -> None:
