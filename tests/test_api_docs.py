@@ -19,6 +19,7 @@ from recommender.api.errors import ErrorBody
 from recommender.api.schemas import AskRequest, Health, Ready, ReloadResult
 from recommender.api.settings import ServerSettings
 from recommender.catalog import ContentDetail, ContentPage
+from recommender.events.models import Appended, EventBatch
 from recommender.models import Recommendation, RecommendationRequest
 
 TODAY = dt.date(2026, 11, 27)
@@ -34,6 +35,8 @@ MODELS: dict[str, type[BaseModel]] = {
         Ready,
         ReloadResult,
         ErrorBody,
+        EventBatch,
+        Appended,
     )
 }
 URL_ATTRIBUTE = re.compile(r"""(?:src|href|spec-url)\s*=\s*["']([^"']+)["']|url:\s*["']([^"']+)["']""")

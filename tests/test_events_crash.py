@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from recommender.events.store import EventStore, events_path
-from tests.test_api_server import RECOMMENDER, _env, _wait_ready, free_port
+from tests.live_server import RECOMMENDER, free_port, server_env, wait_ready
 from tests.test_events import SECRET, event, signed
 
 pytestmark = pytest.mark.slow
@@ -32,7 +32,7 @@ def test_kill_9_while_events_arrive_loses_no_acknowledged_event(corpus_index: Pa
     index = tmp_path / "index"
     shutil.copytree(corpus_index, index, symlinks=True, ignore=shutil.ignore_patterns(".lock", "events"))
     port, log = free_port(), tmp_path / "server.log"
-    env = _env(RECOMMENDER_EVENTS_SECRETS=f"acme:{SECRET}")
+    env = server_env(RECOMMENDER_EVENTS_SECRETS=f"acme:{SECRET}")
     with log.open("w") as sink:
         process = subprocess.Popen(
             [str(RECOMMENDER), "serve", "--port", str(port), "--index", str(index)],
@@ -46,7 +46,7 @@ def test_kill_9_while_events_arrive_loses_no_acknowledged_event(corpus_index: Pa
     killed = threading.Event()
     deadline = time.monotonic() + DEADLINE_SECONDS
     try:
-        _wait_ready(url, process, log)
+        wait_ready(url, process, log)
 
         def send(sender: int) -> None:
             with httpx.Client(base_url=url, timeout=10) as client:

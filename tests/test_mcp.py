@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -21,7 +20,7 @@ from mcp_types import CallToolResult
 
 from recommender.api.keys import NewKey, new_key
 from recommender.models import Recommendation
-from tests.test_api_server import RECOMMENDER, _env, _wait_ready, free_port
+from tests.live_server import RECOMMENDER, server_env, serving
 
 pytestmark = pytest.mark.slow
 PRICING = {"problems": ["a competitor is cheaper than us", "how much discount may I give"], "max_items": 5}
@@ -30,7 +29,7 @@ TOOLS = {"recommend", "ask", "get_content", "search_library", "library_gaps"}
 
 @asynccontextmanager
 async def over_stdio(index: Path) -> AsyncIterator[ClientSession]:
-    params = StdioServerParameters(command=str(RECOMMENDER), args=["mcp", "--index", str(index)], env=_env())
+    params = StdioServerParameters(command=str(RECOMMENDER), args=["mcp", "--index", str(index)], env=server_env())
     async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
         await session.initialize()
         yield session
@@ -106,21 +105,9 @@ def http_server(
         "seller": new_key("rep", ["seller"]),
         "admin": new_key("ops", ["admin"]),
     }
-    port, log = free_port(), folder / "server.log"
-    env = _env(RECOMMENDER_API_KEYS=" ".join(k.key.line() for k in keys.values()))
-    with log.open("w") as sink:
-        process = subprocess.Popen(
-            [str(RECOMMENDER), "serve", "--port", str(port), "--index", str(index)],
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-    try:
-        _wait_ready(f"http://127.0.0.1:{port}", process, log)
-        yield f"http://127.0.0.1:{port}", keys
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    env = server_env(RECOMMENDER_API_KEYS=" ".join(k.key.line() for k in keys.values()))
+    with serving(index, env, folder / "server.log") as (url, _):
+        yield url, keys
 
 
 def test_over_http_a_buyer_key_never_gets_internal_content(http_server: tuple[str, dict[str, NewKey]]) -> None:

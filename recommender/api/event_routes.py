@@ -10,6 +10,7 @@ from fastapi.openapi.models import Example
 
 from recommender.api.errors import ApiError, documented
 from recommender.api.limits import RateLimiter, Workers
+from recommender.api.response_examples import answer_example
 from recommender.events.models import EXAMPLE, Appended, EventBatch
 from recommender.events.signature import SIGNATURE_HEADER, SOURCE_HEADER, SignatureError, verify
 from recommender.events.store import EventStore
@@ -32,7 +33,7 @@ def event_routes(store: EventStore, secrets: dict[str, str], limiter: RateLimite
     @router.post(
         "/events",
         response_model=Appended,
-        responses=documented(400, 401, 403, 413, 422, 429),
+        responses={**answer_example("stored"), **documented(400, 401, 403, 408, 413, 422, 429)},
     )
     async def events(request: Request, body: Annotated[EventBatch, Body(openapi_examples=EXAMPLES)]) -> Appended:
         """Deal-room engagement events (sent, opened, viewed, ...), signed by their source.

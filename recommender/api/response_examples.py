@@ -335,6 +335,7 @@ ANSWERS: dict[str, tuple[str, dict[str, Any]]] = {
     "alive": ("Alive", HEALTH),
     "serving": ("The sample corpus", READY),
     "unchanged": ("Already serving the newest build", RELOAD),
+    "stored": ("Two events: one new, one already stored under its id", {"stored": 1, "duplicates": 1}),
 }
 
 
