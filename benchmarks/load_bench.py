@@ -67,29 +67,24 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(index: Path, port: int, key_line: str, log: Path) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "RECOMMENDER_API_KEYS": key_line,
-        "RECOMMENDER_API_RATE_PER_MINUTE": "1000000",
-        "RECOMMENDER_API_RATE_BURST": "100000",
-    }
+def start_server(
+    index: Path,
+    port: int,
+    log: Path,
+    *,
+    extra: dict[str, str],
+    recommender: Path = Path(sys.executable).parent / "recommender",
+    inherit_settings: bool = True,
+) -> subprocess.Popen:
+    """`recommender serve` on HOST:`port` with rate limits out of the way and `extra` settings, once it is ready.
+
+    `inherit_settings=False` drops this process's RECOMMENDER_ variables, so only `extra` configures it.
+    """
+    base = {k: v for k, v in os.environ.items() if inherit_settings or not k.startswith("RECOMMENDER_")}
+    env = {**base, "RECOMMENDER_API_RATE_PER_MINUTE": "1000000", "RECOMMENDER_API_RATE_BURST": "100000", **extra}
+    command = [str(recommender), "serve", "--host", HOST, "--port", str(port), "--index", str(index)]
     with log.open("w") as sink:
-        process = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "recommender"),
-                "serve",
-                "--host",
-                HOST,
-                "--port",
-                str(port),
-                "--index",
-                str(index),
-            ],
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
+        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, env=env)
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline and process.poll() is None:
         try:
@@ -181,7 +176,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     step = floor_step(open_index(args.index))
     secret = new_key("load-bench", ["buyer"])
     port = free_port()
-    server = start_server(args.index, port, secret.key.line(), args.index.parent / "load-bench-server.log")
+    log = args.index.parent / "load-bench-server.log"
+    server = start_server(args.index, port, log, extra={"RECOMMENDER_API_KEYS": secret.key.line()})
     try:
         url = f"http://{HOST}:{port}"
         run_interleaved(url, secret.secret, bodies, step, count=20, seconds=30)  # warm up both paths

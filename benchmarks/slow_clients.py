@@ -42,10 +42,10 @@ from typing import Any
 
 import httpx
 
+from benchmarks.load_bench import HOST, free_port, start_server
 from benchmarks.query_bench import prepare_index
 from recommender.api.keys import new_key
 
-HOST = "127.0.0.1"
 BENCH_INDEX = Path(".recommender/bench/corpus-index")
 RECOMMENDER = Path(sys.executable).parent / "recommender"
 BODY = {"problems": ["month-end close takes twelve days"], "max_items": 3}
@@ -66,27 +66,12 @@ class Row:
     closed_by_server: int | None  # attacking connections the server had closed after its header timeout
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def serving(recommender: Path, index: Path, port: int, extra: dict[str, str], log: Path) -> Iterator[str]:
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("RECOMMENDER_")},
-        "RECOMMENDER_API_RATE_PER_MINUTE": "1000000",
-        "RECOMMENDER_API_RATE_BURST": "100000",
-        **extra,
-    }
-    command = [str(recommender), "serve", "--host", HOST, "--port", str(port), "--index", str(index)]
-    with log.open("w") as sink:
-        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, env=env)
-    url = f"http://{HOST}:{port}"
+    """The server configured by `extra` alone (none of this process's RECOMMENDER_ settings), until the block ends."""
+    process = start_server(index, port, log, extra=extra, recommender=recommender, inherit_settings=False)
     try:
-        _wait_ready(url, process, log)
-        yield url
+        yield f"http://{HOST}:{port}"
     finally:
         process.terminate()
         try:
@@ -94,19 +79,6 @@ def serving(recommender: Path, index: Path, port: int, extra: dict[str, str], lo
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
-
-
-def _wait_ready(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            if httpx.get(f"{url}/v1/ready", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.25)
-    process.kill()
-    raise SystemExit(f"the server did not become ready:\n{log.read_text()}")
 
 
 def open_half(port: int, count: int, *, spread: bool) -> list[socket.socket]:
