@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from indexer.settings import Settings
+from indexer.vocabulary import STAGES
 from recommender.events import priors
 from recommender.events.models import Event
 from recommender.events.store import EventStore
@@ -44,14 +45,6 @@ from recommender.service import Recommender
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2026, 11, 27)
 SCENARIOS = ROOT / "tests" / "data" / "scenarios.yaml"
-STAGES = (
-    "problem-identification",
-    "solution-exploration",
-    "requirements-building",
-    "supplier-selection",
-    "validation",
-    "consensus-creation",
-)
 SENT_PER_DEAL, SHORTLIST, K = 3, 10, 5
 Truth = dict[tuple[str, str], float]
 

@@ -14,6 +14,7 @@ import pytest
 
 from indexer.embed import Embedder
 from indexer.settings import Settings
+from indexer.vocabulary import STAGES
 from recommender.scenario_eval import ScenarioReport, report, run_scenarios
 from recommender.scenarios import load_scenarios, resolve_ids
 from recommender.service import Recommender
@@ -46,14 +47,7 @@ def test_the_scenario_sets_are_big_and_varied_enough() -> None:
     assert sum(1 for s in handbook if s.gap) >= 8
     assert sum(1 for s in handbook if s.wording == "buyer") >= 12
     assert sum(1 for s in handbook if len(s.problems) >= 2) >= 10
-    assert {s.stage for s in handbook} == {
-        "problem-identification",
-        "solution-exploration",
-        "requirements-building",
-        "supplier-selection",
-        "validation",
-        "consensus-creation",
-    }
+    assert {s.stage for s in handbook} == set(STAGES)
 
 
 def test_no_internal_expired_or_already_sent_item_reaches_a_buyer(result: ScenarioReport) -> None:
