@@ -89,20 +89,26 @@ def _front_matter(tokens: Sequence[Token], source: str, path: str) -> tuple[dict
                 )
             ]
         return {}, []
-    if len(block.content) > MAX_FRONT_MATTER_CHARS:
+    return read_front_matter(block.content, path)
+
+
+def read_front_matter(content: str, path: str) -> tuple[dict[str, Any], list[FileIssue]]:
+    """The fields of a front matter's YAML, read with limits that defeat alias bombs and deep nesting; with an
+    issue (and no fields) when it cannot be read safely."""
+    if len(content) > MAX_FRONT_MATTER_CHARS:
         return {}, [
             FileIssue(
                 path,
-                f"front matter is {len(block.content):,} characters, over the {MAX_FRONT_MATTER_CHARS:,} cap; "
+                f"front matter is {len(content):,} characters, over the {MAX_FRONT_MATTER_CHARS:,} cap; "
                 "the file was indexed without it",
                 "keep only the metadata fields between the '---' lines and move long text into the body",
                 line=1,
             )
         ]
-    if _flow_depth(block.content) > MAX_FLOW_DEPTH:
+    if _flow_depth(content) > MAX_FLOW_DEPTH:
         return {}, [_too_deep(path)]
     try:
-        data = yaml.load(block.content, Loader=_FrontMatterLoader)  # a SafeLoader: no arbitrary objects
+        data = yaml.load(content, Loader=_FrontMatterLoader)  # a SafeLoader: no arbitrary objects
     except _TooManyAliases:
         return {}, [
             FileIssue(

@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 from indexer.errors import RecommenderError
+from indexer.parse import read_front_matter
 from recommender.audit.suggest import ItemSuggestions, suggest
 from recommender.duplicates import document_vectors
 from recommender.service import Recommender
@@ -152,7 +153,7 @@ def _read(path: Path) -> list[Any]:
 def _apply(target: Path, values: dict[str, Any]) -> tuple[str, ...]:
     text = target.read_text(encoding="utf-8")
     match = _FRONT.match(text)
-    present = _keys(match.group(1)) if match else set()
+    present = _keys(match.group(1), target) if match else set()
     new = {k: v for k, v in values.items() if k not in present and v not in (None, "", [])}
     if not new:
         return ()
@@ -164,12 +165,11 @@ def _apply(target: Path, values: dict[str, Any]) -> tuple[str, ...]:
     return tuple(new)
 
 
-def _keys(front: str) -> set[str]:
-    try:
-        data = yaml.safe_load(front)
-    except yaml.YAMLError as exc:
+def _keys(front: str, target: Path) -> set[str]:
+    data, issues = read_front_matter(front, str(target))
+    if issues:
         raise RecommenderError(
-            f"a file's front matter is not valid YAML ({exc})",
+            f"the front matter of {target} cannot be read: {issues[0].what}",
             hint="Fix its front matter first; 'recommender index' reports where.",
-        ) from exc
-    return set(data) if isinstance(data, dict) else set()
+        )
+    return set(data)
