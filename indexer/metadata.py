@@ -62,9 +62,6 @@ class ContentMeta(BaseModel):
         return self.expires is not None and self.expires < today
 
 
-URL_SCHEMES = ("http", "https", "mailto")
-
-
 def is_safe_url(value: str) -> bool:
     """http(s) with a host, or mailto with an address; nothing with spaces or control characters."""
     if not value or any(ch.isspace() or unicodedata.category(ch)[0] == "C" for ch in value):

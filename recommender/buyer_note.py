@@ -38,8 +38,9 @@ class NoteItem:
 
 def buyer_note(recommendation: Recommendation, style: NoteStyle) -> str:
     """The note as plain text (paragraphs on one line each) or markdown; internal items never appear."""
-    items = [_note_item(item) for item in recommendation.items if not item.internal]
-    minutes = sum(item.reading_minutes for item in recommendation.items if not item.internal)
+    sent = sent_items(recommendation)
+    items = [_note_item(item) for item in sent]
+    minutes = sum(item.reading_minutes for item in sent)
     follow_up = [gap.problem for gap in recommendation.gaps]
     render = _markdown_item if style == "markdown" else _text_item
     body = [render(number, item) for number, item in enumerate(items, start=1)]
@@ -48,6 +49,11 @@ def buyer_note(recommendation: Recommendation, style: NoteStyle) -> str:
         paragraphs.append(f"On {_quoted(follow_up, style)}, I will come back to you separately.")
     paragraphs.append(CLOSING if items else CLOSING_NOTHING)
     return "\n\n".join(paragraphs) + "\n"
+
+
+def sent_items(recommendation: Recommendation) -> list[RecommendedItem]:
+    """The items the note sends the buyer: the set without its seller-only items."""
+    return [item for item in recommendation.items if not item.internal]
 
 
 def _opening(count: int, minutes: int) -> str:

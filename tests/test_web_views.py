@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from recommender.buyer_note import buyer_note
 from recommender.models import IndexInfo, Recognised, Recommendation, RecommendedItem, SectionRef
 from recommender.web.views import http_link, role_view, sent_ids
 
@@ -60,7 +59,7 @@ def test_one_role_or_none_is_not_a_buying_group() -> None:
 
 def test_the_email_sends_the_buyer_facing_items_only() -> None:
     answer = _answer([_item("a", []), _item("secret", [], internal=True), _item("b", [])], [])
-    assert sent_ids(answer, buyer_note(answer, "text")) == ["a", "b"]
+    assert sent_ids(answer) == ["a", "b"]
 
 
 def test_only_web_and_mail_links_are_made_links() -> None:

@@ -65,12 +65,11 @@ def web_routes(
         answer = await workers.run(
             live.current.recommender.recommend, body.model_copy(update={"audience": caller.audience(asked)})
         )
-        text = buyer_note(answer, "text")
         context = {
             "answer": answer,
-            "note_text": text,
+            "note_text": buyer_note(answer, "text"),
             "note_markdown": buyer_note(answer, "markdown"),
-            "sent": sent_ids(answer, text),
+            "sent": sent_ids(answer),
             "roles": role_view(answer),
         }
         return templates.TemplateResponse(request, "_result.html", context)

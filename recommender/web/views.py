@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
+from indexer.metadata import is_safe_url
+from recommender.buyer_note import sent_items
 from recommender.models import Recommendation, RecommendedItem
 
 
@@ -35,11 +36,11 @@ def role_view(answer: Recommendation) -> RoleView | None:
     return RoleView(roles=roles, rows=rows, unserved=unserved)
 
 
-def sent_ids(answer: Recommendation, note: str) -> list[str]:
-    """The items the buyer note sends: those of the set whose link or title the note carries."""
-    return [item.id for item in answer.items if (item.url and item.url in note) or item.title in note]
+def sent_ids(answer: Recommendation) -> list[str]:
+    """The ids of the items the buyer note sends."""
+    return [item.id for item in sent_items(answer)]
 
 
 def http_link(url: str | None) -> str | None:
-    """`url` when a browser may follow it safely (http, https or mailto), else None; the indexer does not check urls."""
-    return url if url and urlsplit(url.strip()).scheme.lower() in {"http", "https", "mailto"} else None
+    """`url` when a browser may follow it safely, by the indexer's own rule (http(s) with a host, or mailto)."""
+    return url if url and is_safe_url(url) else None
