@@ -54,6 +54,7 @@ class Engagement:
             return learned.priors
         count = self.history.count()
         if learned is not None and learned.today == today and learned.events == count:
+            self._learned = dataclasses.replace(learned, at=self._clock())  # counted again a minute from now
             return learned.priors
         with self._lock:
             priors = EngagementPriors.learn(
