@@ -20,7 +20,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from recommender.api.errors import ApiError
 from recommender.api.keys import KeyRing, Scope
 from recommender.api.limits import RateLimiter
-from recommender.models import Audience
+from recommender.models import Audience, RecommendationRequest
 
 ANONYMOUS_SCOPES: frozenset[Scope] = frozenset({"seller", "admin"})
 bearer = HTTPBearer(
@@ -38,6 +38,11 @@ class Caller:
         if "seller" not in self.scopes:
             return "buyer"
         return asked or "seller"
+
+    def served(self, request: RecommendationRequest) -> RecommendationRequest:
+        """`request` as this caller is served: its audience is the one `audience` allows (an unset one asks none)."""
+        asked = request.audience if "audience" in request.model_fields_set else None
+        return request.model_copy(update={"audience": self.audience(asked)})
 
 
 class Authenticator:

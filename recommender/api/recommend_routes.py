@@ -41,9 +41,7 @@ def recommend_routes(live: LiveIndex, auth: Authenticator, workers: Workers) -> 
         A buyer key is always served buyer-facing content only, whatever `audience` says; a seller
         key gets internal content too (each item flagged `internal`) unless it asks for `audience: buyer`.
         """
-        asked = body.audience if "audience" in body.model_fields_set else None
-        request = body.model_copy(update={"audience": caller.audience(asked)})
-        return _json(await workers.run(live.current.recommender.recommend, request))
+        return _json(await workers.run(live.current.recommender.recommend, caller.served(body)))
 
     @router.post(
         "/ask",

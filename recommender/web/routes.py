@@ -61,10 +61,7 @@ def web_routes(
 
     @router.post("/ui/recommend", response_class=HTMLResponse)
     async def recommend(request: Request, body: RecommendationRequest, caller: Caller = reader) -> HTMLResponse:
-        asked = body.audience if "audience" in body.model_fields_set else None
-        answer = await workers.run(
-            live.current.recommender.recommend, body.model_copy(update={"audience": caller.audience(asked)})
-        )
+        answer = await workers.run(live.current.recommender.recommend, caller.served(body))
         context = {
             "answer": answer,
             "note_text": buyer_note(answer, "text"),
