@@ -7,6 +7,7 @@ no markup, so the embedder and the keyword index read what a person reads.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Sequence
@@ -89,7 +90,8 @@ def _front_matter(tokens: Sequence[Token], source: str, path: str) -> tuple[dict
                 )
             ]
         return {}, []
-    return read_front_matter(block.content, path)
+    data, issues = read_front_matter(block.content, path)
+    return data, [dataclasses.replace(i, what=f"{i.what}; the file was indexed without it") for i in issues]
 
 
 def read_front_matter(content: str, path: str) -> tuple[dict[str, Any], list[FileIssue]]:
@@ -99,8 +101,7 @@ def read_front_matter(content: str, path: str) -> tuple[dict[str, Any], list[Fil
         return {}, [
             FileIssue(
                 path,
-                f"front matter is {len(content):,} characters, over the {MAX_FRONT_MATTER_CHARS:,} cap; "
-                "the file was indexed without it",
+                f"front matter is {len(content):,} characters, over the {MAX_FRONT_MATTER_CHARS:,} cap",
                 "keep only the metadata fields between the '---' lines and move long text into the body",
                 line=1,
             )
@@ -113,8 +114,7 @@ def read_front_matter(content: str, path: str) -> tuple[dict[str, Any], list[Fil
         return {}, [
             FileIssue(
                 path,
-                f"front matter uses more than {MAX_ALIASES} YAML aliases (*name); refused as a possible alias bomb, "
-                "the file was indexed without it",
+                f"front matter uses more than {MAX_ALIASES} YAML aliases (*name); refused as a possible alias bomb",
                 "write the values out instead of using YAML anchors (&name) and aliases (*name)",
                 line=1,
             )
@@ -128,7 +128,7 @@ def read_front_matter(content: str, path: str) -> tuple[dict[str, Any], list[Fil
         return {}, [
             FileIssue(
                 path,
-                f"malformed front matter ({problem}); the file was indexed without it",
+                f"malformed front matter ({problem})",
                 "fix the YAML between the '---' lines (quote values that contain ':' or '#')",
                 line=line,
             )
@@ -139,7 +139,7 @@ def read_front_matter(content: str, path: str) -> tuple[dict[str, Any], list[Fil
         return {}, [
             FileIssue(
                 path,
-                "front matter is not a mapping of fields; the file was indexed without it",
+                "front matter is not a mapping of fields",
                 "write it as 'field: value' lines",
                 line=2,
             )
@@ -148,8 +148,7 @@ def read_front_matter(content: str, path: str) -> tuple[dict[str, Any], list[Fil
         return {}, [
             FileIssue(
                 path,
-                "front matter holds an escaped character that is not text (a lone surrogate such as \\udcff); "
-                "the file was indexed without it",
+                "front matter holds an escaped character that is not text (a lone surrogate such as \\udcff)",
                 "remove the \\u escape from the quoted value",
                 line=1,
             )
@@ -178,7 +177,7 @@ def _flow_depth(text: str) -> int:
 def _too_deep(path: str) -> FileIssue:
     return FileIssue(
         path,
-        "front matter is nested too deeply; the file was indexed without it",
+        "front matter is nested too deeply",
         "write the fields as 'field: value' lines or short lists",
         line=1,
     )
