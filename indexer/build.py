@@ -21,11 +21,12 @@ from indexer.cache import EmbeddingCache, text_hash
 from indexer.calibration import calibrate, unrelated_problems
 from indexer.chunk import Budget, chunk_section
 from indexer.documents import Document, read_document, reading_minutes
+from indexer.duplicates import DuplicatePair, Library, find_pairs, mean_vectors
 from indexer.embed import Embedder
 from indexer.errors import RecommenderError, StrictModeError
 from indexer.issues import FileIssue, Severity, printable
 from indexer.keyword import KeywordConfig, KeywordIndex
-from indexer.manifest import FORMAT_VERSION
+from indexer.manifest import FORMAT_VERSION, Manifest
 from indexer.sentences import piece_spans, pieces_of, split_sentences
 from indexer.sources import DEFAULT_MAX_FILE_BYTES, SourceFile, discover
 from indexer.store import (
@@ -35,11 +36,12 @@ from indexer.store import (
     StoredSection,
     StoredSentence,
     piece_sentence_index,
+    previous_build,
     previous_hashes,
     publish,
     write_build,
 )
-from indexer.vectors import build_vector_index, kind_of
+from indexer.vectors import build_graphs
 from indexer.vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
@@ -135,35 +137,21 @@ def build_index(
             [*texts, *sentence_texts, *questions], embedder, root, options.batch_size, sink
         )
         vectors, sentence_vectors = everything[: len(texts)], everything[len(texts) : len(texts) + len(sentence_texts)]
-        build_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ") + "-" + secrets.token_hex(3)
+        build_id = new_build_id()
         before = previous_hashes(root)
-        vector_index = build_vector_index(vectors)
-        keyword = KeywordIndex.build(texts, options.keyword)
-        sink.phase("calibrating gaps", 1)
-        scorer = AnswerScorer(
-            keyword=keyword,
-            piece_vectors=vectors,
-            sentence_vectors=sentence_vectors,
-            piece_sentences=piece_sentence_index(content.sentences, len(texts)),
-        )
-        calibration = calibrate(scorer, questions, everything[len(texts) + len(sentence_texts) :], pieces=len(texts))
-        sink.advance(1)
-        sink.phase("writing index", 1)
-        manifest = _manifest(build_id, content, embedder, options, paths, kind_of(vector_index)) | {
-            "calibration": calibration.model_dump()
-        }
-        build = write_build(
+        manifest = _manifest(build_id, content, embedder, options, paths)
+        build = write_embedded(
             root,
             build_id,
             content,
-            vectors=vector_index,
-            keyword=keyword,
-            sentence_vectors=sentence_vectors,
+            texts,
+            Embedded(vectors, sentence_vectors, everything[len(texts) + len(sentence_texts) :]),
             manifest=manifest,
+            keyword=options.keyword,
             encoder=embedder.folder,
+            sink=sink,
         )
         publish(root, build, keep=options.keep_builds)
-        sink.advance(1)
     embedded = (
         len({text_hash(t) for t in texts} & missing),
         len({text_hash(t) for t in sentence_texts} & missing),
@@ -178,6 +166,123 @@ def build_index(
         (len(texts), len(sentence_texts)),
         embedded,
         time.perf_counter() - started,
+    )
+
+
+def new_build_id() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ") + "-" + secrets.token_hex(3)
+
+
+@dataclass(frozen=True)
+class Embedded:
+    """A build's vectors: pieces and sentences in row order, and the calibration's questions."""
+
+    pieces: np.ndarray
+    sentences: np.ndarray
+    questions: np.ndarray
+
+
+def write_embedded(
+    root: Path,
+    build_id: str,
+    content: BuildContent,
+    texts: Sequence[str],
+    embedded: Embedded,
+    *,
+    manifest: dict,
+    keyword: KeywordConfig,
+    encoder: Path | None = None,
+    sink: Progress | None = None,
+) -> Path:
+    """Everything a build does after embedding, up to a written (not yet published) build folder.
+
+    Keyword index, vector graphs for a large library, document vectors, the near-duplicate pairs (incremental:
+    pairs of documents unchanged since the published build are reused) and the gap calibration. `texts`: the
+    pieces' texts as embedded; `manifest`: the build's manifest without files, counts of what this adds, and
+    calibration. Real builds and the synthetic libraries of the scale benchmark both come through here.
+    """
+    sink = sink or _Silent()
+    piece_doc = np.fromiter((p.doc for p in content.pieces), dtype=np.int64, count=len(content.pieces))
+    if np.any(np.diff(piece_doc) < 0):
+        raise ValueError("a document's pieces must be consecutive rows")
+    sink.phase("keyword index", 1)
+    keyword_index = KeywordIndex.build(texts, keyword)
+    sink.advance(1)
+    buyer = np.array([d.meta.audience == "buyer" and d.meta.expires_invalid is None for d in content.documents])
+    sink.phase("vector graphs", 1)
+    graphs = build_graphs(embedded.pieces, buyer[piece_doc] if len(piece_doc) else np.zeros(0, dtype=bool))
+    sink.advance(1)
+    sink.phase("near-duplicates", 1)
+    document_vectors = mean_vectors(piece_doc, embedded.pieces, len(content.documents))
+    pairs = _duplicates(root, content, piece_doc, embedded.pieces, document_vectors, manifest)
+    sink.advance(1)
+    sink.phase("calibrating gaps", 1)
+    scorer = AnswerScorer(
+        keyword=keyword_index,
+        piece_vectors=embedded.pieces,
+        sentence_vectors=embedded.sentences,
+        piece_sentences=piece_sentence_index(content.sentences, len(content.pieces)),
+    )
+    calibration = calibrate(scorer, unrelated_problems(), embedded.questions, pieces=len(content.pieces))
+    sink.advance(1)
+    sink.phase("writing index", 1)
+    build = write_build(
+        root,
+        build_id,
+        content,
+        vectors=embedded.pieces,
+        graphs=graphs,
+        keyword=keyword_index,
+        sentence_vectors=embedded.sentences,
+        document_vectors=document_vectors,
+        duplicates=pairs,
+        manifest=manifest
+        | {"vector_index": "hnsw-sq8" if graphs else "exact", "calibration": calibration.model_dump()},
+        encoder=encoder,
+    )
+    sink.advance(1)
+    return build
+
+
+def _duplicates(
+    root: Path,
+    content: BuildContent,
+    piece_doc: np.ndarray,
+    matrix: np.ndarray,
+    document_vectors: np.ndarray,
+    manifest: dict,
+) -> list[DuplicatePair]:
+    """The near-duplicate pairs; only documents changed since the published build are screened, when it is
+    comparable (same format, encoder and chunking)."""
+    sections: dict[int, list[StoredSection]] = {}
+    for section in content.sections:
+        sections.setdefault(section.doc, []).append(section)
+    library = Library(
+        content.documents,
+        piece_doc,
+        matrix,
+        lambda doc: " ".join(f"{s.heading} {s.text}" for s in sections.get(doc, [])),
+    )
+    previous = previous_build(root)
+    if previous is None or not _comparable(previous.manifest, manifest):
+        return find_pairs(library, document_vectors)
+    row = {d.meta.id: i for i, d in enumerate(content.documents)}
+    unchanged = np.array(
+        [previous.hashes.get(d.meta.id) == f"{d.content_hash} {d.rel_path}" for d in content.documents], dtype=bool
+    )
+    kept = [
+        DuplicatePair(min(row[a], row[b]), max(row[a], row[b]), similarity, aligned)
+        for a, b, similarity, aligned in previous.pairs
+        if a in row and b in row
+    ]
+    return find_pairs(library, document_vectors, previous=kept, unchanged=unchanged)
+
+
+def _comparable(previous: Manifest, manifest: dict) -> bool:
+    return (
+        previous.format_version == manifest["format_version"]
+        and previous.encoder.model_dump() == manifest["encoder"]
+        and previous.chunking == manifest["chunking"]
     )
 
 
@@ -364,7 +469,6 @@ def _manifest(
     embedder: Embedder,
     options: BuildOptions,
     paths: Sequence[Path],
-    vector_kind: str,
 ) -> dict:
     return {
         "format_version": FORMAT_VERSION,
@@ -378,7 +482,6 @@ def _manifest(
             "pieces": len(content.pieces),
             "buyer_documents": sum(d.meta.audience == "buyer" for d in content.documents),
         },
-        "vector_index": vector_kind,
         "keyword": options.keyword.as_dict(),
         "chunking": {
             "overlap_tokens": options.overlap_tokens,

@@ -11,7 +11,8 @@ from pydantic import BaseModel, ConfigDict
 
 from indexer.calibration import Calibration
 
-FORMAT_VERSION = 3  # 2: sentence vectors and the gap calibration; 3: manifest.json under its own checksum
+FORMAT_VERSION = 4  # 2: sentence vectors and the gap calibration; 3: manifest.json under its own checksum;
+# 4: memory-mapped vectors.npy, HNSW graphs for large libraries, document vectors and near-duplicate pairs
 MANIFEST = "manifest.json"
 MANIFEST_CHECKSUM = "manifest.sha256"  # `sha256sum -c manifest.sha256` checks it by hand, from the build folder
 

@@ -3,13 +3,20 @@
     <root>/current -> builds/<build-id>     symlink, switched with one rename
     <root>/builds/<build-id>/manifest.json  format, model, encoder, counts, build time, sha256 of each file
                             manifest.sha256 sha256 of manifest.json, so every file of a build is checked
-                            content.sqlite  documents, sections, pieces, build issues
-                            vectors.faiss   one vector per piece (row = piece index)
+                            content.sqlite  documents, sections, pieces, sentences, build issues and the
+                                            near-duplicate pairs found while building
+                            vectors.npy     one float32 vector per piece (row = piece index), memory-mapped
+                            ann-*.faiss     HNSW graphs over 8-bit vectors, for large libraries (indexer/vectors.py)
+                            documents.npy   one vector per document (the normalised mean of its pieces')
                             keyword/        bm25s index over the same pieces
                             sentences.npy   one vector per sentence (float16; row = sentence row)
                             encoder/        the ONNX encoder that made the vectors (onnx builds), which answers queries
     <root>/cache/embeddings.sqlite          embeddings by encoder and text hash
     <root>/cache/encoders/<fingerprint>/    ONNX exports, made once and reused by the next build
+
+Loading reads the documents' metadata and a few integer columns; vectors are memory-mapped and
+the text of pieces, sections and sentences is read from SQLite when a row is asked for, so a
+library of a million pieces loads in seconds and holds little in memory (docs/benchmarks.md).
 
 A build is written to `builds/<id>.partial`, renamed to `builds/<id>` and then `current` is
 switched to it with `os.replace`, which is atomic: a crash at any moment leaves the previous
@@ -22,14 +29,17 @@ import json
 import os
 import shutil
 import sqlite3
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar, overload
 
 import numpy as np
 
-from indexer.errors import IndexCorruptError, IndexMissingError, ModelMismatchError
+from indexer.columns import DocumentColumns
+from indexer.errors import IndexCorruptError, IndexMissingError, ModelMismatchError, RecommenderError
 from indexer.issues import FileIssue, Severity
 from indexer.keyword import KeywordConfig, KeywordIndex
 from indexer.manifest import (
@@ -44,16 +54,18 @@ from indexer.manifest import (
     sha256_file,
 )
 from indexer.metadata import ContentMeta
-from indexer.vectors import load_vector_index, save_vector_index
+from indexer.vectors import VectorStore, load_vectors, save_vectors
 
 if TYPE_CHECKING:
     import faiss
 
+    from indexer.duplicates import DuplicatePair
+
 CURRENT = "current"
 BUILDS = "builds"
 CONTENT = "content.sqlite"
-VECTORS = "vectors.faiss"
 KEYWORD = "keyword"
+DOCUMENT_VECTORS = "documents.npy"
 SENTENCE_VECTORS = "sentences.npy"
 ENCODER = "encoder"
 REBUILD_HINT = "Rebuild it with 'recommender index PATH --index {root}'."
@@ -106,22 +118,94 @@ class BuildContent:
     sentences: Sequence[StoredSentence] = ()
 
 
+T = TypeVar("T")
+
+
+class Rows(Sequence[T], Generic[T]):
+    """One table of a build's content.sqlite, read a row at a time when asked (one connection per thread)."""
+
+    def __init__(self, path: Path, query: str, make: Callable[..., T], count: int) -> None:
+        self._path, self._query, self._make, self._count = path, query, make, count
+        self._local = threading.local()
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[T]: ...
+
+    def __getitem__(self, index: int | slice) -> T | list[T]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._count))]
+        row = int(index) + self._count if index < 0 else int(index)
+        if not 0 <= row < self._count:
+            raise IndexError(index)
+        found = self._db().execute(f"{self._query} WHERE row = ?", (row,)).fetchone()
+        return self._make(*found)
+
+    def __iter__(self) -> Iterator[T]:
+        for found in self._db().execute(f"{self._query} ORDER BY row"):
+            yield self._make(*found)
+
+    def many(self, rows: Iterable[int]) -> list[T]:
+        """The given rows, in the order given."""
+        wanted = [int(r) for r in rows]
+        found: dict[int, T] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = sorted(set(wanted[start : start + 500]))
+            marks = ",".join("?" * len(chunk))
+            query = self._query.replace("SELECT ", "SELECT row, ", 1)
+            for row, *rest in self._db().execute(f"{query} WHERE row IN ({marks})", chunk):
+                found[row] = self._make(*rest)
+        return [found[r] for r in wanted]
+
+    def _db(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(f"file:{self._path}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+            self._local.db = db
+        return db
+
+
+def _section(
+    doc: int, heading: str, hp: str, level: int, line: int, words: int, minutes: int, text: str
+) -> StoredSection:
+    return StoredSection(doc, heading, tuple(json.loads(hp)), level, line, words, minutes, text)
+
+
 @dataclass
 class IndexSnapshot:
-    """A loaded, verified build: read-only and safe to share between threads."""
+    """A loaded, verified build: read-only and safe to share between threads.
+
+    Documents' metadata is in memory (and as columns, `columns`); pieces, sections and sentences are `Rows`
+    read from SQLite when asked for, with their integer links (`piece_doc`, `piece_section`, `section_doc`,
+    `piece_sentences`) as arrays; vectors are memory-mapped.
+    """
 
     path: Path
     manifest: Manifest
     documents: tuple[StoredDocument, ...]
-    sections: tuple[StoredSection, ...]
-    pieces: tuple[StoredPiece, ...]
+    sections: Sequence[StoredSection]
+    pieces: Sequence[StoredPiece]
     piece_doc: np.ndarray
-    vectors: faiss.Index
+    piece_section: np.ndarray
+    section_doc: np.ndarray
+    vectors: VectorStore
     keyword: KeywordIndex
     issues: tuple[FileIssue, ...]
-    sentences: tuple[StoredSentence, ...]
+    sentences: Sequence[StoredSentence]
     sentence_vectors: np.ndarray  # float16, one row per sentence
     piece_sentences: tuple[np.ndarray, np.ndarray]  # CSR: sentence rows of piece i are indices[indptr[i]:indptr[i + 1]]
+    document_vectors: np.ndarray  # float32, one row per document: the normalised mean of its pieces' vectors
+    duplicate_pairs: tuple[DuplicatePair, ...]
+
+    @property
+    def matrix(self) -> np.ndarray:
+        """Every piece vector (float32, memory-mapped), row = piece."""
+        return self.vectors.matrix
 
     def sentences_of(self, piece: int) -> np.ndarray:
         indptr, indices = self.piece_sentences
@@ -130,15 +214,35 @@ class IndexSnapshot:
     def document_index(self, doc_id: str) -> int | None:
         return self._by_id.get(doc_id)
 
+    def section_rows(self, doc: int) -> range:
+        """The rows of a document's sections (a document's sections are consecutive rows)."""
+        start, end = np.searchsorted(self.section_doc, [doc, doc + 1])
+        return range(int(start), int(end))
+
+    def document_text(self, doc: int) -> str:
+        """A document's headings and text, section by section."""
+        if isinstance(self.sections, Rows):
+            rows = self.sections.many(self.section_rows(doc))
+        else:
+            rows = [self.sections[r] for r in self.section_rows(doc)]
+        return " ".join(f"{s.heading} {s.text}" for s in rows)
+
+    @property
+    def columns(self) -> DocumentColumns:
+        return self._columns
+
     def __post_init__(self) -> None:
         self._by_id = {d.meta.id: i for i, d in enumerate(self.documents)}
+        self._columns = DocumentColumns.of(self.documents)
 
 
 # ---- writing -------------------------------------------------------------------------------
 
 
-def write_content(folder: Path, content: BuildContent) -> None:
+def write_content(folder: Path, content: BuildContent, duplicates: Sequence[DuplicatePair] = ()) -> None:
     db = sqlite3.connect(folder / CONTENT)
+    db.execute("PRAGMA journal_mode = OFF")
+    db.execute("PRAGMA synchronous = OFF")  # the whole folder is fsynced before it is published
     with db:
         db.executescript(_SCHEMA)
         db.executemany(
@@ -177,6 +281,10 @@ def write_content(folder: Path, content: BuildContent) -> None:
             "INSERT INTO sentences VALUES (?, ?, ?, ?, ?)",
             [(i, s.section, s.first_piece, s.last_piece, s.text) for i, s in enumerate(content.sentences)],
         )
+        db.executemany(
+            "INSERT INTO duplicates VALUES (?, ?, ?, ?)",
+            [(p.first, p.second, p.similarity, p.alignment) for p in duplicates],
+        )
     db.close()
 
 
@@ -190,6 +298,8 @@ CREATE TABLE pieces (row INTEGER PRIMARY KEY, doc INTEGER NOT NULL, section INTE
 CREATE TABLE issues (path TEXT NOT NULL, line INTEGER, severity TEXT NOT NULL, what TEXT NOT NULL, fix TEXT NOT NULL);
 CREATE TABLE sentences (row INTEGER PRIMARY KEY, section INTEGER NOT NULL, first_piece INTEGER NOT NULL,
     last_piece INTEGER NOT NULL, text TEXT NOT NULL);
+CREATE TABLE duplicates (first INTEGER NOT NULL, second INTEGER NOT NULL, similarity REAL NOT NULL,
+    alignment REAL NOT NULL, PRIMARY KEY (first, second));
 """
 
 
@@ -198,21 +308,26 @@ def write_build(
     build_id: str,
     content: BuildContent,
     *,
-    vectors: faiss.Index,
+    vectors: np.ndarray,
+    graphs: dict[str, tuple[faiss.Index, np.ndarray | None]],
     keyword: KeywordIndex,
     sentence_vectors: np.ndarray,
+    document_vectors: np.ndarray,
+    duplicates: Sequence[DuplicatePair],
     manifest: dict,
     encoder: Path | None = None,
 ) -> Path:
     """Write a complete build aside (`builds/<id>.partial`), then rename it into place.
 
-    `encoder`: a folder of encoder files the build carries (copied, or hard-linked when it can be).
+    `graphs`: the HNSW graphs of a large library (indexer/vectors.py); `encoder`: a folder of encoder files the
+    build carries (copied, or hard-linked when it can be).
     """
     partial = root / BUILDS / f"{build_id}.partial"
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
-    write_content(partial, content)
-    save_vector_index(vectors, partial / VECTORS)
+    write_content(partial, content, duplicates)
+    save_vectors(partial, vectors, graphs)
+    np.save(partial / DOCUMENT_VECTORS, np.asarray(document_vectors, dtype=np.float32), allow_pickle=False)
     keyword.save(partial / KEYWORD)
     np.save(partial / SENTENCE_VECTORS, np.asarray(sentence_vectors, dtype=np.float16), allow_pickle=False)
     if encoder is not None:
@@ -338,14 +453,20 @@ def verify(
             hint=hint + " Or answer with the encoder it was built with"
             " (leave RECOMMENDER_RUNTIME and RECOMMENDER_PRECISION unset to follow the index).",
         )
+    names = list(manifest.files)
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:  # hashlib releases the GIL
+        found = dict(zip(names, pool.map(lambda name: _digest(build / name), names)))
     for name, expected in manifest.files.items():
-        path = build / name
-        if not path.is_file() or sha256_file(path) != expected:
+        if found[name] != expected:
             raise IndexCorruptError(
                 f"the index at {root} is damaged: {name} is missing or does not match its checksum "
                 f"(build {build.name})",
                 hint=hint,
             )
+
+
+def _digest(path: Path) -> str | None:
+    return sha256_file(path) if path.is_file() else None
 
 
 def load_index(root: Path, *, model_id: str | None, encoder: EncoderInfo | None = None) -> IndexSnapshot:
@@ -362,50 +483,10 @@ def load_index(root: Path, *, model_id: str | None, encoder: EncoderInfo | None 
 
 
 def _load_verified(build: Path, manifest: Manifest) -> IndexSnapshot:
-    documents, sections, pieces, issues, sentences = read_content(build / CONTENT)
-    keyword = KeywordIndex.load(build / KEYWORD, KeywordConfig(**manifest.keyword))
-    sentence_vectors = np.load(build / SENTENCE_VECTORS, mmap_mode="r", allow_pickle=False)
-    if len(sentence_vectors) != len(sentences):
-        raise ValueError(f"{len(sentences)} sentences but {len(sentence_vectors)} sentence vectors")
-    return IndexSnapshot(
-        path=build,
-        manifest=manifest,
-        documents=documents,
-        sections=sections,
-        pieces=pieces,
-        piece_doc=np.fromiter((p.doc for p in pieces), dtype=np.int64, count=len(pieces)),
-        vectors=load_vector_index(build / VECTORS),
-        keyword=keyword,
-        issues=issues,
-        sentences=sentences,
-        sentence_vectors=sentence_vectors,
-        piece_sentences=piece_sentence_index(sentences, len(pieces)),
-    )
+    from indexer.duplicates import DuplicatePair
 
-
-def piece_sentence_index(sentences: Sequence[StoredSentence], pieces: int) -> tuple[np.ndarray, np.ndarray]:
-    """For every piece, the rows of the sentences it holds (part of), as CSR arrays."""
-    owner = [(p, row) for row, s in enumerate(sentences) for p in range(s.first_piece, s.last_piece + 1)]
-    owner.sort()
-    counts = (
-        np.bincount(np.array([p for p, _ in owner], dtype=np.int64), minlength=pieces)
-        if owner
-        else np.zeros(pieces, dtype=np.int64)
-    )
-    indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    return indptr, np.array([row for _, row in owner], dtype=np.int64)
-
-
-def read_content(
-    path: Path,
-) -> tuple[
-    tuple[StoredDocument, ...],
-    tuple[StoredSection, ...],
-    tuple[StoredPiece, ...],
-    tuple[FileIssue, ...],
-    tuple[StoredSentence, ...],
-]:
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    path = build / CONTENT
+    db = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
     try:
         documents = tuple(
             StoredDocument(ContentMeta.model_validate_json(meta), rel, digest, words, minutes)
@@ -413,25 +494,72 @@ def read_content(
                 "SELECT rel_path, content_hash, word_count, reading_minutes, meta FROM documents ORDER BY row"
             )
         )
-        sections = tuple(
-            StoredSection(doc, heading, tuple(json.loads(hp)), level, line, words, minutes, text)
-            for doc, heading, hp, level, line, words, minutes, text in db.execute(
-                "SELECT doc, heading, heading_path, level, line, word_count, reading_minutes, text"
-                " FROM sections ORDER BY row"
-            )
-        )
-        pieces = tuple(
-            StoredPiece(doc, section, text)
-            for doc, section, text in db.execute("SELECT doc, section, text FROM pieces ORDER BY row")
-        )
+        piece_doc, piece_section = _columns(db, "SELECT doc, section FROM pieces ORDER BY row", 2)
+        (section_doc,) = _columns(db, "SELECT doc FROM sections ORDER BY row", 1)
+        first, last = _columns(db, "SELECT first_piece, last_piece FROM sentences ORDER BY row", 2)
         issues = tuple(_issue(row) for row in db.execute("SELECT path, line, severity, what, fix FROM issues"))
-        sentences = tuple(
-            StoredSentence(*row)
-            for row in db.execute("SELECT section, first_piece, last_piece, text FROM sentences ORDER BY row")
+        pairs = tuple(
+            DuplicatePair(*row)
+            for row in db.execute("SELECT first, second, similarity, alignment FROM duplicates ORDER BY first, second")
         )
     finally:
         db.close()
-    return documents, sections, pieces, issues, sentences
+    keyword = KeywordIndex.load(build / KEYWORD, KeywordConfig(**manifest.keyword))
+    sentence_vectors = np.load(build / SENTENCE_VECTORS, mmap_mode="r", allow_pickle=False)
+    if len(sentence_vectors) != len(first):
+        raise ValueError(f"{len(first)} sentences but {len(sentence_vectors)} sentence vectors")
+    document_vectors = np.load(build / DOCUMENT_VECTORS, mmap_mode="r", allow_pickle=False)
+    if len(document_vectors) != len(documents):
+        raise ValueError(f"{len(documents)} documents but {len(document_vectors)} document vectors")
+    return IndexSnapshot(
+        path=build,
+        manifest=manifest,
+        documents=documents,
+        sections=Rows(
+            path,
+            "SELECT doc, heading, heading_path, level, line, word_count, reading_minutes, text FROM sections",
+            _section,
+            len(section_doc),
+        ),
+        pieces=Rows(path, "SELECT doc, section, text FROM pieces", StoredPiece, len(piece_doc)),
+        piece_doc=piece_doc,
+        piece_section=piece_section,
+        section_doc=section_doc,
+        vectors=load_vectors(build, len(piece_doc)),
+        keyword=keyword,
+        issues=issues,
+        sentences=Rows(
+            path, "SELECT section, first_piece, last_piece, text FROM sentences", StoredSentence, len(first)
+        ),
+        sentence_vectors=sentence_vectors,
+        piece_sentences=sentence_spans(first, last, len(piece_doc)),
+        document_vectors=document_vectors,
+        duplicate_pairs=pairs,
+    )
+
+
+def _columns(db: sqlite3.Connection, query: str, width: int) -> tuple[np.ndarray, ...]:
+    values = np.array(db.execute(query).fetchall(), dtype=np.int64).reshape(-1, width)
+    return tuple(np.ascontiguousarray(values[:, i]) for i in range(width))
+
+
+def piece_sentence_index(sentences: Sequence[StoredSentence], pieces: int) -> tuple[np.ndarray, np.ndarray]:
+    """For every piece, the rows of the sentences it holds (part of), as CSR arrays."""
+    first = np.fromiter((s.first_piece for s in sentences), dtype=np.int64, count=len(sentences))
+    last = np.fromiter((s.last_piece for s in sentences), dtype=np.int64, count=len(sentences))
+    return sentence_spans(first, last, pieces)
+
+
+def sentence_spans(first: np.ndarray, last: np.ndarray, pieces: int) -> tuple[np.ndarray, np.ndarray]:
+    """CSR arrays from each sentence's first and last piece: for every piece, its sentences' rows, in order."""
+    lengths = last - first + 1
+    owners = np.repeat(np.arange(len(first), dtype=np.int64), lengths)
+    offsets = np.arange(int(lengths.sum()), dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    held = np.repeat(first, lengths) + offsets
+    order = np.lexsort((owners, held))
+    counts = np.bincount(held, minlength=pieces) if len(held) else np.zeros(pieces, dtype=np.int64)
+    indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    return indptr, owners[order]
 
 
 def _issue(row: Iterable) -> FileIssue:
@@ -450,3 +578,35 @@ def previous_hashes(root: Path) -> dict[str, str]:
             db.close()
     except (IndexMissingError, sqlite3.Error, OSError):
         return {}
+
+
+@dataclass(frozen=True)
+class PreviousBuild:
+    """What an incremental build reuses of the published one: per document id its content hash and path, and its
+    near-duplicate pairs."""
+
+    manifest: Manifest
+    hashes: dict[str, str]  # "content-hash rel-path" by id
+    pairs: tuple[tuple[str, str, float, float], ...]  # (first id, second id, similarity, alignment)
+
+
+def previous_build(root: Path) -> PreviousBuild | None:
+    """The published build's hashes and near-duplicate pairs; None when there is none or it cannot be read."""
+    try:
+        build = current_build(root)
+        manifest = read_manifest(build, root)
+        db = sqlite3.connect(f"file:{build / CONTENT}?mode=ro", uri=True)
+        try:
+            ids = dict(db.execute("SELECT row, id FROM documents"))
+            hashes = {i: f"{h} {path}" for i, h, path in db.execute("SELECT id, content_hash, rel_path FROM documents")}
+            pairs = tuple(
+                (ids[a], ids[b], similarity, aligned)
+                for a, b, similarity, aligned in db.execute(
+                    "SELECT first, second, similarity, alignment FROM duplicates"
+                )
+            )
+        finally:
+            db.close()
+    except (RecommenderError, sqlite3.Error, OSError, KeyError):
+        return None
+    return PreviousBuild(manifest, hashes, pairs)

@@ -1,13 +1,21 @@
-"""The dense vector index (FAISS): exact inner-product search, or HNSW for very large libraries.
+"""Dense vectors on disk and their search: one memory-mapped copy, exact or graph search by size.
 
-Vectors are L2-normalised, so inner product is cosine similarity. Exact search is used up to
-`HNSW_THRESHOLD` pieces; past it an HNSW graph keeps queries fast. The threshold and the HNSW
-parameters come from the scale benchmark (docs/benchmarks.md), which checks recall@10 >= 0.99
-against exact search.
+A build keeps every piece vector once, as float32 in `vectors.npy`, memory-mapped at load (pages
+are read as they are touched, and shared between processes and snapshots). Up to `ANN_THRESHOLD`
+pieces a query is an exact scan of that matrix. Past it the build adds HNSW graphs over 8-bit
+scalar-quantised vectors (a quarter of the float32 size): one over every piece and one over the
+buyer-facing pieces only (`ann-buyer.faiss`), because a buyer's request on a mostly internal
+library may see one piece in ten, and a graph walked with nine in ten pieces filtered out misses
+neighbours (docs/benchmarks.md, "Scale"). A graph search returns `RERANKED` candidates or more,
+re-scored exactly from the float32 matrix. An allowed set of at most `EXACT_ROWS` pieces is
+scanned exactly instead. The thresholds and graph parameters come from `python -m
+benchmarks.scale_library`, which checks recall@10 >= 0.99 against exact search.
 """
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,61 +24,188 @@ import numpy as np
 if TYPE_CHECKING:
     import faiss  # imported where it is used, so that importing this module stays cheap
 
-HNSW_THRESHOLD = 200_000
-HNSW_M = 32
-HNSW_EF_CONSTRUCTION = 200
-HNSW_EF_SEARCH = 128
+VECTORS = "vectors.npy"
+ANN_ALL = "ann-all.faiss"
+ANN_BUYER = "ann-buyer.faiss"
+BUYER_ROWS = "ann-buyer-rows.npy"
+
+ANN_THRESHOLD = 100_000  # pieces; below it exact search costs ~10 ms or less (scale benchmark)
+EXACT_ROWS = 20_000  # an allowed set this small is scanned exactly, whatever the library's size
+HNSW_M = 16
+HNSW_EF_CONSTRUCTION = 80
+HNSW_EF_SEARCH = 256
+RERANKED = 100  # graph candidates re-scored exactly, at least
+MAX_EF_SEARCH = 2048  # a filtered graph walk widens by the filtered share, up to this
 
 
-def build_vector_index(vectors: np.ndarray, *, hnsw_threshold: int = HNSW_THRESHOLD) -> faiss.Index:
-    import faiss
+@dataclass(frozen=True)
+class Graph:
+    """An HNSW graph over some pieces: graph id i is piece `rows[i]` (None: every piece, in order)."""
 
-    dimension = vectors.shape[1]
     index: faiss.Index
-    if len(vectors) >= hnsw_threshold:
-        index = faiss.IndexHNSWFlat(dimension, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-        index.hnsw.efSearch = HNSW_EF_SEARCH
-    else:
-        index = faiss.IndexFlatIP(dimension)
-    if len(vectors):
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    rows: np.ndarray | None
+
+    @property
+    def size(self) -> int:
+        return int(self.index.ntotal)
+
+
+class VectorStore:
+    """The piece vectors of one build and their search; read-only and safe to share between threads."""
+
+    def __init__(self, matrix: np.ndarray, graphs: dict[str, Graph], buyer: np.ndarray | None = None) -> None:
+        """`matrix`: (pieces, d) float32, normalised; `graphs`: "all" and "buyer" when the library is large;
+        `buyer`: the mask of buyer-facing pieces the "buyer" graph holds."""
+        self.matrix = matrix
+        self.graphs = graphs
+        self._buyer = buyer
+
+    @property
+    def size(self) -> int:
+        return len(self.matrix)
+
+    @property
+    def kind(self) -> str:
+        return "hnsw-sq8" if self.graphs else "exact"
+
+    def search(self, vector: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Rows and cosine scores of the `k` nearest pieces that `allowed` (a mask over pieces) lets through."""
+        k = min(k, self.size)
+        if k <= 0:
+            return _empty()
+        vector = np.ascontiguousarray(vector, dtype=np.float32).reshape(-1)
+        if allowed is not None:
+            count = int(np.count_nonzero(allowed))
+            if count == 0:
+                return _empty()
+            if not self.graphs or count <= EXACT_ROWS:
+                return self._exact(vector, k, allowed, count)
+        elif not self.graphs:
+            return self._exact(vector, k, None, self.size)
+        return self._graph(vector, k, allowed)
+
+    def _exact(
+        self, vector: np.ndarray, k: int, allowed: np.ndarray | None, count: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        if allowed is not None and count <= EXACT_ROWS and self.size > EXACT_ROWS:
+            rows = np.flatnonzero(allowed)
+            scores = self.matrix[rows] @ vector
+        else:
+            rows = np.arange(self.size)
+            scores = self.matrix @ vector
+            if allowed is not None:
+                rows, scores = rows[allowed], scores[allowed]
+        return _best(rows, scores, k)
+
+    def _graph(self, vector: np.ndarray, k: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        import faiss
+
+        graph = self.graphs["all"]
+        buyer = self._buyer
+        if allowed is not None and buyer is not None and "buyer" in self.graphs and not np.any(allowed & ~buyer):
+            graph = self.graphs["buyer"]  # a buyer's request: the graph of buyer-facing pieces
+        local = allowed if graph.rows is None or allowed is None else allowed[graph.rows]
+        share = 1.0 if local is None else max(float(np.count_nonzero(local)) / graph.size, 1e-6)
+        wanted = max(k, RERANKED)
+        params = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]
+        params.efSearch = int(min(MAX_EF_SEARCH, max(HNSW_EF_SEARCH, wanted) / share))
+        if local is not None and share < 1.0:
+            bits = np.packbits(local, bitorder="little")
+            params.sel = faiss.IDSelectorBitmap(len(local), faiss.swig_ptr(bits))
+        _, ids = graph.index.search(vector.reshape(1, -1), min(wanted, graph.size), params=params)
+        ids = ids[0][ids[0] >= 0]
+        rows = ids if graph.rows is None else graph.rows[ids]
+        return _best(rows.astype(np.int64), self.matrix[rows] @ vector, k)
+
+
+def _best(rows: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The `k` best, by score then row."""
+    if len(rows) > k:
+        part = np.argpartition(-scores, k - 1)[:k]
+        rows, scores = rows[part], scores[part]
+    order = np.lexsort((rows, -scores))
+    return rows[order].astype(np.int64), scores[order].astype(np.float32)
+
+
+def _empty() -> tuple[np.ndarray, np.ndarray]:
+    return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+
+
+# ---- writing and loading ------------------------------------------------------------------
+
+
+def build_graphs(
+    matrix: np.ndarray, buyer: np.ndarray, *, threshold: int = ANN_THRESHOLD
+) -> dict[str, tuple[faiss.Index, np.ndarray | None]]:
+    """The graphs a library of this size needs: none below `threshold` pieces, else "all" and "buyer"."""
+    if len(matrix) < threshold:
+        return {}
+    graphs: dict[str, tuple[faiss.Index, np.ndarray | None]] = {"all": (_hnsw(matrix), None)}
+    rows = np.flatnonzero(buyer).astype(np.int64)
+    if EXACT_ROWS < len(rows) < len(matrix):
+        graphs["buyer"] = (_hnsw(matrix[rows]), rows)
+    return graphs
+
+
+def _hnsw(vectors: np.ndarray) -> faiss.Index:
+    import faiss
+
+    index = faiss.IndexHNSWSQ(
+        vectors.shape[1],
+        faiss.ScalarQuantizer.QT_8bit,  # type: ignore[arg-type]
+        HNSW_M,
+        faiss.METRIC_INNER_PRODUCT,
+    )
+    index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+    chunk = 100_000
+    sample = vectors[:: max(1, len(vectors) // chunk)]
+    index.train(np.ascontiguousarray(sample, dtype=np.float32))
+    for start in range(0, len(vectors), chunk):
+        index.add(np.ascontiguousarray(vectors[start : start + chunk], dtype=np.float32))
     return index
 
 
-def all_vectors(index: faiss.Index) -> np.ndarray:
-    """Every stored vector, in row order (exact for flat and HNSW indexes, which keep them)."""
-    if index.ntotal == 0:
-        return np.zeros((0, index.d), dtype=np.float32)
-    return index.reconstruct_n(0, index.ntotal)
-
-
-def kind_of(index: faiss.Index) -> str:
+def save_vectors(folder: Path, matrix: np.ndarray, graphs: dict[str, tuple[faiss.Index, np.ndarray | None]]) -> None:
     import faiss
 
-    return "hnsw" if isinstance(index, faiss.IndexHNSWFlat) else "flat-ip"
+    np.save(folder / VECTORS, np.ascontiguousarray(matrix, dtype=np.float32), allow_pickle=False)
+    for name, (index, rows) in graphs.items():
+        faiss.write_index(index, str(folder / (ANN_ALL if name == "all" else ANN_BUYER)))
+        if rows is not None:
+            np.save(folder / BUYER_ROWS, rows, allow_pickle=False)
 
 
-def save_vector_index(index: faiss.Index, path: Path) -> None:
+def load_vectors(folder: Path, pieces: int) -> VectorStore:
+    """The build's vectors, memory-mapped, and its graphs when it has them."""
+    matrix = np.load(folder / VECTORS, mmap_mode="r", allow_pickle=False)
+    if matrix.dtype != np.float32 or matrix.ndim != 2 or len(matrix) != pieces:
+        raise ValueError(f"{VECTORS} holds {matrix.shape} {matrix.dtype}, not {pieces} float32 vectors")
+    graphs: dict[str, Graph] = {}
+    buyer = None
+    if (folder / ANN_ALL).is_file():
+        graphs["all"] = Graph(_read(folder / ANN_ALL), None)
+    if (folder / ANN_BUYER).is_file():
+        rows = np.load(folder / BUYER_ROWS, allow_pickle=False)
+        graphs["buyer"] = Graph(_read(folder / ANN_BUYER), rows)
+        buyer = np.zeros(pieces, dtype=bool)
+        buyer[rows] = True
+    for name, graph in graphs.items():
+        expected = pieces if graph.rows is None else len(graph.rows)
+        if graph.size != expected:
+            raise ValueError(f"the {name} graph holds {graph.size} vectors, not {expected}")
+    return VectorStore(matrix, graphs, buyer)
+
+
+@functools.cache
+def _faiss_threads() -> None:
+    """One FAISS thread per search: a server runs requests in parallel, and one query gains nothing from more."""
     import faiss
 
-    faiss.write_index(index, str(path))
+    faiss.omp_set_num_threads(1)
 
 
-def load_vector_index(path: Path) -> faiss.Index:
+def _read(path: Path) -> faiss.Index:
     import faiss
 
-    index = faiss.read_index(str(path))
-    if isinstance(index, faiss.IndexHNSWFlat):
-        index.hnsw.efSearch = HNSW_EF_SEARCH
-    return index
-
-
-def search(index: faiss.Index, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Scores and piece rows of the `k` nearest pieces (rows of -1 are dropped)."""
-    k = min(k, index.ntotal)
-    if k <= 0:
-        return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
-    scores, rows = index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), k)
-    keep = rows[0] >= 0
-    return scores[0][keep], rows[0][keep]
+    _faiss_threads()
+    return faiss.read_index(str(path))

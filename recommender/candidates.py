@@ -22,7 +22,6 @@ from indexer.calibration import Calibration
 from indexer.store import IndexSnapshot, StoredDocument
 from recommender.duplicates import Duplicates
 from recommender.events.priors import Prior
-from recommender.policy import may_see
 from recommender.resolve import ResolvedRequest
 from recommender.retriever import DocumentHit, Retriever
 
@@ -88,24 +87,26 @@ class ProblemResult:
 def allowed_documents(
     snapshot: IndexSnapshot, request: ResolvedRequest, today: dt.date, *, duplicates: Duplicates | None = None
 ) -> np.ndarray:
-    """The hard filters, as a boolean mask over documents; a near-duplicate of an item already sent counts as sent."""
-    allowed = np.array([_allowed(d, request, today) for d in snapshot.documents], dtype=bool)
-    if duplicates is not None:
-        for doc, document in enumerate(snapshot.documents):
-            if document.meta.id in request.already_sent:
-                allowed[list(duplicates.of(doc))] = False
+    """The hard filters, as a boolean mask over documents; a near-duplicate of an item already sent counts as sent.
+
+    Array operations over the metadata columns (indexer/columns.py), so the cost does not grow with a loop over
+    every document: who may see it (recommender/policy.py's rule), never expired (not even for a seller), not sent,
+    and the type filters.
+    """
+    columns = snapshot.columns
+    allowed = columns.visible(request.audience, today) & ~columns.expired(today)
+    if request.include_types:
+        allowed &= columns.of_types(request.include_types)
+    if request.exclude_types:
+        allowed &= ~columns.of_types(request.exclude_types)
+    for sent in request.already_sent:
+        doc = snapshot.document_index(sent)
+        if doc is None:
+            continue
+        allowed[doc] = False
+        if duplicates is not None:
+            allowed[list(duplicates.of(doc))] = False
     return allowed
-
-
-def _allowed(document: StoredDocument, request: ResolvedRequest, today: dt.date) -> bool:
-    meta = document.meta
-    if not may_see(meta, request.audience, today):
-        return False
-    if meta.is_expired(today) or meta.id in request.already_sent:  # never recommended, even to a seller
-        return False
-    if request.include_types and meta.type not in request.include_types:
-        return False
-    return meta.type not in request.exclude_types
 
 
 def find_candidates(

@@ -13,14 +13,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from indexer.columns import DocumentColumns
 from indexer.errors import InvalidRequestError
-from indexer.metadata import ContentMeta
 from indexer.store import IndexSnapshot, StoredDocument, StoredSection
 from indexer.vocabulary import Vocabulary, slug
 from recommender.models import Audience, Word
-from recommender.policy import may_see, visible_types
+from recommender.policy import may_see
 from recommender.resolve import canonical
 
 ItemAudience = Literal["buyer", "internal"]
@@ -126,15 +127,20 @@ class _Filters:
     owner: str | None
     today: dt.date
 
-    def keep(self, meta: ContentMeta) -> bool:
-        return (
-            (self.stage is None or self.stage in meta.stages)
-            and (self.role is None or self.role in meta.roles)
-            and (self.type is None or meta.type == self.type)
-            and (self.audience is None or meta.audience == self.audience)
-            and (self.expired is None or meta.is_expired(self.today) == self.expired)
-            and (self.owner is None or self.owner in (meta.owner or "").casefold())
-        )
+    def mask(self, columns: DocumentColumns, viewer: Audience) -> np.ndarray:
+        """The documents `viewer` may see that pass every filter but the owner's (a substring, checked per item)."""
+        keep = columns.visible(viewer, self.today)
+        if self.stage is not None:
+            keep &= columns.with_stage(self.stage)
+        if self.role is not None:
+            keep &= columns.with_role(self.role)
+        if self.type is not None:
+            keep &= columns.of_types((self.type,))
+        if self.audience is not None:
+            keep &= columns.audience_is(self.audience)
+        if self.expired is not None:
+            keep &= columns.expired(self.today) == self.expired
+        return keep
 
 
 class Catalog:
@@ -150,23 +156,20 @@ class Catalog:
         self.snapshot = snapshot
         self.vocabulary = vocabulary or Vocabulary()
         self._today = today
-        self._order = sorted(range(len(snapshot.documents)), key=lambda i: snapshot.documents[i].meta.id)
-        self._sections: dict[int, list[StoredSection]] = {}
-        for section in snapshot.sections:
-            self._sections.setdefault(section.doc, []).append(section)
+        self._order = np.array(
+            sorted(range(len(snapshot.documents)), key=lambda i: snapshot.documents[i].meta.id), dtype=np.int64
+        )
 
     def items(self, query: ContentQuery, *, viewer: Audience) -> ContentPage:
         """The items `viewer` may see that match every filter, ordered by id, one page at a time."""
         today = self._today()
         filters = self._filters(query, viewer, today)
-        matching = [
-            d
-            for d in (self.snapshot.documents[i] for i in self._order)
-            if may_see(d.meta, viewer, today) and filters.keep(d.meta)
-        ]
-        page = matching[query.offset : query.offset + query.limit]
+        rows = self._order[filters.mask(self.snapshot.columns, viewer)[self._order]]
+        if filters.owner is not None:
+            rows = rows[[filters.owner in (self.snapshot.documents[r].meta.owner or "").casefold() for r in rows]]
+        page = [self.snapshot.documents[r] for r in rows[query.offset : query.offset + query.limit].tolist()]
         return ContentPage(
-            items=[_summary(d, today) for d in page], total=len(matching), offset=query.offset, limit=query.limit
+            items=[_summary(d, today) for d in page], total=len(rows), offset=query.offset, limit=query.limit
         )
 
     def item(self, item_id: str, *, viewer: Audience) -> ContentDetail | None:
@@ -181,7 +184,7 @@ class Catalog:
             return None
         document = self.snapshot.documents[row]
         meta = document.meta
-        outline = [_outline(s, meta.title) for s in self._sections.get(row, [])]
+        outline = [_outline(s, meta.title) for s in self._sections(row)]
         return ContentDetail(
             **_summary(document, today).model_dump(),
             problems=list(meta.problems),
@@ -192,7 +195,8 @@ class Catalog:
     def facets(self, *, viewer: Audience) -> LibraryFacets:
         """The types, stages, roles and (for sellers) owners of the items `viewer` may see, and those items."""
         today = self._today()
-        visible = [d.meta for d in (self.snapshot.documents[i] for i in self._order) if may_see(d.meta, viewer, today)]
+        seen = self._order[self.snapshot.columns.visible(viewer, today)[self._order]]
+        visible = [self.snapshot.documents[r].meta for r in seen.tolist()]
         return LibraryFacets(
             types=sorted({m.type for m in visible}),
             stages=list(self.vocabulary.stages.values),
@@ -207,7 +211,7 @@ class Catalog:
         if row is None or not may_see(self.snapshot.documents[row].meta, viewer, self._today()):
             return None
         meta = self.snapshot.documents[row].meta
-        sections = self._sections.get(row, [])
+        sections = self._sections(row)
         headings = [s.heading or meta.title for s in sections]
         chosen = sections
         if section is not None:
@@ -227,6 +231,9 @@ class Catalog:
             text="\n\n".join(s.text for s in chosen),
         )
 
+    def _sections(self, doc: int) -> list[StoredSection]:
+        return [self.snapshot.sections[r] for r in self.snapshot.section_rows(doc)]
+
     def _filters(self, query: ContentQuery, viewer: Audience, today: dt.date) -> _Filters:
         return _Filters(
             stage=canonical(query.stage, self.vocabulary.stages, "stage"),
@@ -243,7 +250,8 @@ class Catalog:
         if value is None:
             return None
         kind = slug(value)
-        known = visible_types((d.meta for d in self.snapshot.documents), viewer, today)
+        columns = self.snapshot.columns
+        known = columns.types_among(columns.visible(viewer, today))
         if kind not in known:
             raise InvalidRequestError(
                 f"unknown content type '{value}'",

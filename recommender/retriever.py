@@ -16,7 +16,6 @@ import numpy as np
 
 from indexer.embed import Embedder
 from indexer.store import IndexSnapshot
-from indexer.vectors import all_vectors
 
 Method = Literal["dense", "keyword", "hybrid"]
 METHODS: tuple[Method, ...] = ("dense", "keyword", "hybrid")
@@ -56,7 +55,7 @@ class Retriever:
         self.snapshot = snapshot
         self.embedder = embedder
         self.fusion = fusion or FusionConfig()
-        self.matrix = all_vectors(snapshot.vectors)
+        self.matrix = snapshot.matrix
 
     def embed(self, queries: Sequence[str]) -> np.ndarray:
         return self.embedder.embed(list(queries), batch_size=16)
@@ -107,18 +106,7 @@ class Retriever:
         return docs[:k]
 
     def _dense(self, vector: np.ndarray, k: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        index = self.snapshot.vectors
-        params = None
-        if allowed is not None:
-            import faiss
-
-            if not allowed.any():
-                return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.flatnonzero(allowed).astype(np.int64)))  # type: ignore[call-arg]
-        k = min(k, index.ntotal)
-        scores, rows = index.search(np.ascontiguousarray(vector.reshape(1, -1), dtype=np.float32), k, params=params)
-        keep = rows[0] >= 0
-        return rows[0][keep], scores[0][keep]
+        return self.snapshot.vectors.search(vector, k, allowed)
 
     def _hybrid(self, vector: np.ndarray, keyword: np.ndarray, k: int, allowed: np.ndarray | None) -> list[PieceHit]:
         n = self.fusion.candidates

@@ -16,7 +16,7 @@ from indexer.vocabulary import Vocabulary, load_vocabulary
 from recommender.candidates import Match, ProblemResult, allowed_documents, find_candidates
 from recommender.curator import Curation, Limits, Pick, curate
 from recommender.deals import remember
-from recommender.duplicates import Duplicates, document_vectors, near_duplicate_pairs
+from recommender.duplicates import Duplicates
 from recommender.engagement import Engagement, boost, engagement_reason
 from recommender.events.store import EventStore, existing_store
 from recommender.freetext import recognise
@@ -34,7 +34,6 @@ from recommender.models import (
     SectionRef,
     Trimmed,
 )
-from recommender.policy import visible_types
 from recommender.quotes import Quoter, SentenceTerms
 from recommender.reasons import reasons_for
 from recommender.requests import parse_request
@@ -75,8 +74,8 @@ class Recommender:
             weights=self.calibration.weights,
         )
         self._today = today
-        self.document_vectors = document_vectors(snapshot, self.retriever.matrix)
-        self.duplicates = Duplicates(near_duplicate_pairs(snapshot, self.retriever.matrix, self.document_vectors))
+        self.document_vectors = snapshot.document_vectors
+        self.duplicates = Duplicates(snapshot.duplicate_pairs)  # found when the index was built
         self.engagement = Engagement(history, snapshot, self.vocabulary) if history and engagement else None
 
     @classmethod
@@ -127,7 +126,8 @@ class Recommender:
         """The types the request's audience may see; a type filter naming another is unknown to them."""
         if not request.include_types and not request.exclude_types:
             return frozenset()
-        return visible_types((d.meta for d in self.snapshot.documents), request.audience, self._today())
+        today = self._today()
+        return self.snapshot.columns.types_among(self.snapshot.columns.visible(request.audience, today))
 
     def recommend_per_role(self, request: RecommendationRequest) -> PerRoleRecommendation:
         """One short set per requested role; an item chosen for one role is not repeated for another."""

@@ -26,10 +26,8 @@ from typing import Literal
 import numpy as np
 
 from indexer.store import IndexSnapshot, StoredDocument
-from indexer.vectors import all_vectors
 from recommender.audit.report import ClusterMember, DuplicateCluster, ItemRef, PairSimilarity
 from recommender.curator import NEWER_BY_DAYS
-from recommender.duplicates import document_vectors, near_duplicate_pairs
 
 SECTION_OVERLAP = 0.5
 SECTION_MIN_WORDS = 25
@@ -57,12 +55,12 @@ class ScoredPair:
 
 
 def piece_matrix(snapshot: IndexSnapshot) -> np.ndarray:
-    return all_vectors(snapshot.vectors)
+    return snapshot.matrix
 
 
 def item_pairs(snapshot: IndexSnapshot, matrix: np.ndarray) -> list[ScoredPair]:
-    pairs = near_duplicate_pairs(snapshot, matrix, document_vectors(snapshot, matrix))
-    return [ScoredPair(p.first, p.second, p.similarity, p.alignment) for p in pairs]
+    """The build's near-duplicate pairs (found when it was indexed, by the rule in indexer/duplicates.py)."""
+    return [ScoredPair(p.first, p.second, p.similarity, p.alignment) for p in snapshot.duplicate_pairs]
 
 
 def item_clusters(snapshot: IndexSnapshot, matrix: np.ndarray, *, today: dt.date) -> list[DuplicateCluster]:

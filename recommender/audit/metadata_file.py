@@ -27,7 +27,6 @@ import yaml
 from indexer.errors import RecommenderError
 from indexer.parse import read_front_matter
 from recommender.audit.suggest import ItemSuggestions, suggest
-from recommender.duplicates import document_vectors
 from recommender.service import Recommender
 
 _FRONT = re.compile(r"\A(?:\ufeff)?---[ \t]*\r?\n(.*?)^---[ \t]*\r?$", re.S | re.M)
@@ -49,7 +48,7 @@ def suggestions_file(recommender: Recommender) -> SuggestionsFile:
     snapshot = recommender.snapshot
     found = suggest(
         snapshot,
-        document_vectors(snapshot, recommender.retriever.matrix),
+        snapshot.document_vectors,
         recommender.retriever.embedder,
         recommender.vocabulary,
     )
