@@ -22,6 +22,7 @@ from indexer.manifest import FORMAT_VERSION
 from indexer.sources import ignore_spec
 from indexer.store import IndexSnapshot, load_index
 from indexer.vocabulary import Vocabulary
+from tests.fakes import search_each
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
@@ -75,16 +76,16 @@ def assert_vectors_match_pieces(snapshot: IndexSnapshot, embedder: Embedder) -> 
         embedder=embedder,
         vocabulary=Vocabulary(),
     )
-    assert len(texts) == len(snapshot.pieces) == snapshot.vectors.ntotal == snapshot.keyword.size
+    assert len(texts) == len(snapshot.pieces) == snapshot.vectors.size == snapshot.keyword.size
     assert all(t.endswith(p.text) for t, p in zip(texts, snapshot.pieces, strict=True))
     reference = embedder.embed(texts)
-    stored = snapshot.vectors.reconstruct_n(0, snapshot.vectors.ntotal)
+    stored = np.asarray(snapshot.matrix)
     assert np.min(np.sum(stored * reference, axis=1)) > 0.999
     queries = np.vstack(
         [embedder.embed(["how fast is the month-end close", "is my data secure", "spreadsheets"]), reference[:2]]
     )
     k = min(5, len(texts))
-    faiss_scores, faiss_rows = snapshot.vectors.search(queries, k)
+    faiss_scores, faiss_rows = search_each(snapshot.vectors, queries, k)
     brute = queries @ stored.T
     for q in range(len(queries)):
         expected_rows = np.argsort(-brute[q], kind="stable")[:k]
@@ -120,7 +121,7 @@ def test_build_publishes_current_with_counts_and_checksums(corpus: Path, tmp_pat
     }
     assert manifest["sources"] == [str(corpus.resolve())]
     on_disk = {p.relative_to(build_dir).as_posix() for p in build_dir.rglob("*") if p.is_file()}
-    assert {"content.sqlite", "vectors.faiss", "manifest.json", "manifest.sha256"} <= on_disk
+    assert {"content.sqlite", "vectors.npy", "manifest.json", "manifest.sha256"} <= on_disk
     assert any(name.startswith("keyword/") for name in on_disk)
     assert set(manifest["files"]) == on_disk - {"manifest.json", "manifest.sha256"}
     for name, digest in manifest["files"].items():
@@ -314,7 +315,7 @@ def flip_byte(path: Path) -> None:
     path.write_bytes(bytes(data))
 
 
-@pytest.mark.parametrize("damaged", ["vectors.faiss", "content.sqlite"])
+@pytest.mark.parametrize("damaged", ["vectors.npy", "content.sqlite"])
 def test_a_corrupted_file_is_refused_with_how_to_rebuild(
     corpus: Path, tmp_path: Path, embedder: Embedder, damaged: str
 ) -> None:
@@ -449,7 +450,7 @@ def test_every_corpus_file_is_indexed_or_reported(
     missing = visible_markdown(CORPUS, older_than=built) - indexed - reported
     assert not missing, f"neither indexed nor reported: {sorted(missing)}"
     assert len(indexed) == corpus_summary.documents > 20
-    assert snapshot.manifest.counts.pieces == len(snapshot.pieces) == snapshot.vectors.ntotal
+    assert snapshot.manifest.counts.pieces == len(snapshot.pieces) == snapshot.vectors.size
     for issue in corpus_summary.issues:
         assert issue.fix and issue.what
 
@@ -466,12 +467,12 @@ def test_the_corpus_index_searches_like_brute_force(
     corpus_index: Path, corpus_summary: BuildSummary, embedder: Embedder
 ) -> None:
     snapshot = load(corpus_index, embedder)
-    stored = snapshot.vectors.reconstruct_n(0, snapshot.vectors.ntotal)
+    stored = np.asarray(snapshot.matrix)
     np.testing.assert_allclose(np.linalg.norm(stored, axis=1), 1.0, atol=1e-4)
     queries = embedder.embed(
         ["SOC 2 report for a bank", "how long does implementation take", "ROI of automating reconciliations"]
     )
-    scores, rows = snapshot.vectors.search(queries, 10)
+    scores, rows = search_each(snapshot.vectors, queries, 10)
     brute = queries @ stored.T
     for q in range(len(queries)):
         expected = np.sort(brute[q])[::-1][:10]

@@ -22,6 +22,7 @@ from indexer.build import BuildOptions, piece_texts
 from indexer.embed import Embedder
 from indexer.store import IndexSnapshot, load_index
 from indexer.vocabulary import Vocabulary
+from tests.fakes import search_each
 
 RECOMMENDER = Path(sys.executable).parent / "recommender"
 
@@ -118,13 +119,13 @@ def while_writing(proc: subprocess.Popen[bytes], root: Path) -> str:
 
 def assert_search_matches_brute_force(snapshot: IndexSnapshot, embedder: Embedder) -> np.ndarray:
     """FAISS search over the loaded build returns what a brute-force numpy search over its vectors does."""
-    assert len(snapshot.pieces) == snapshot.vectors.ntotal == snapshot.keyword.size == snapshot.manifest.counts.pieces
-    stored = snapshot.vectors.reconstruct_n(0, snapshot.vectors.ntotal)
+    assert len(snapshot.pieces) == snapshot.vectors.size == snapshot.keyword.size == snapshot.manifest.counts.pieces
+    stored = np.asarray(snapshot.matrix)
     queries = np.vstack(
         [embedder.embed(["how long does the close take", "intercompany eliminations for entity 12"]), stored[-1:]]
     )
     k = min(8, len(stored))
-    scores, rows = snapshot.vectors.search(queries, k)
+    scores, rows = search_each(snapshot.vectors, queries, k)
     brute = queries @ stored.T
     for q in range(len(queries)):
         expected = np.argsort(-brute[q], kind="stable")[:k]

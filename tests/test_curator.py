@@ -10,11 +10,10 @@ import pytest
 
 from indexer.build import BuildOptions, build_index
 from indexer.store import IndexSnapshot, load_index
-from indexer.vectors import all_vectors
 from indexer.vocabulary import Vocabulary
 from recommender.candidates import Candidate, Fit, Match
 from recommender.curator import Limits, curate
-from recommender.duplicates import Duplicates, document_vectors, near_duplicate_pairs
+from recommender.duplicates import Duplicates
 from tests.fakes import BagOfWordsEmbedder
 
 DOCS = {
@@ -48,12 +47,10 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> IndexSnapshot:
 
 
 def _curate(snapshot: IndexSnapshot, candidates: list[Candidate], limits: Limits):  # type: ignore[no-untyped-def]
-    matrix = all_vectors(snapshot.vectors)
-    vectors = document_vectors(snapshot, matrix)
     return curate(
         candidates,
         snapshot=snapshot,
-        duplicates=Duplicates(near_duplicate_pairs(snapshot, matrix, vectors)),
+        duplicates=Duplicates(snapshot.duplicate_pairs),
         limits=limits,
     )
 
