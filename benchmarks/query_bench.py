@@ -56,7 +56,7 @@ def floor(recommender: Recommender, embedder: Embedder, problems: Sequence[str],
     )
     index = recommender.snapshot.vectors
     for vector in vectors:
-        index.search(np.ascontiguousarray(vector[None, :], dtype=np.float32), min(k, index.ntotal))
+        index.search(vector, min(k, index.size))
 
 
 def prepare_index(index: Path, *, corpus: Path = Path("corpus")) -> None:
@@ -104,7 +104,7 @@ def measure(
     return QueryResult(
         len(requests),
         sum(len(r.problems) for r in requests),
-        recommender.snapshot.vectors.ntotal,
+        recommender.snapshot.vectors.size,
         rounds,
         rec50,
         rec99,

@@ -30,8 +30,8 @@ import faiss
 import numpy as np
 
 from indexer import vectors as production
-from indexer.store import VECTORS, current_build
-from indexer.vectors import load_vector_index
+from indexer.store import current_build
+from indexer.vectors import VECTORS
 
 DIMENSION = 384
 PIECES_PER_TOPIC = 200
@@ -373,8 +373,7 @@ def smallest_ef(rows: Sequence[ScaleRow], *, recall: float = 0.99, share: float 
 
 def real_vectors(index_root: Path) -> np.ndarray:
     """The piece vectors of a published index (for a check of the synthetic results on real embeddings)."""
-    vectors = load_vector_index(current_build(index_root) / VECTORS)
-    return vectors.reconstruct_n(0, vectors.ntotal)
+    return np.load(current_build(index_root) / VECTORS, allow_pickle=False)
 
 
 def run(
@@ -414,7 +413,7 @@ def run(
         "rounds": rounds,
         "faiss_threads": faiss.omp_get_max_threads(),
         "production": {
-            "HNSW_THRESHOLD": production.HNSW_THRESHOLD,
+            "ANN_THRESHOLD": production.ANN_THRESHOLD,
             "HNSW_M": production.HNSW_M,
             "HNSW_EF_CONSTRUCTION": production.HNSW_EF_CONSTRUCTION,
             "HNSW_EF_SEARCH": production.HNSW_EF_SEARCH,

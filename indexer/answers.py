@@ -47,9 +47,7 @@ class AnswerScorer:
     ) -> None:
         self.keyword = keyword
         self.piece_vectors = piece_vectors
-        self.sentence_vectors = np.asarray(
-            sentence_vectors, dtype=np.float32
-        )  # float16 on disk; float32 here, where BLAS works
+        self.sentence_vectors = sentence_vectors  # float16, memory-mapped: only the rows scored are read
         self.indptr, self.indices = piece_sentences
         self.weights = weights or AnswerWeights()
 
@@ -86,7 +84,7 @@ class AnswerScorer:
         owner = np.repeat(np.arange(len(rows)), lengths)
         group = np.cumsum(lengths) - lengths  # where each piece's sentences start in the gathered arrays
         gather = self.indices[starts[owner] + np.arange(int(lengths.sum())) - group[owner]]
-        sims = self.sentence_vectors[gather] @ vector.astype(np.float32)
+        sims = np.asarray(self.sentence_vectors[gather], dtype=np.float32) @ vector.astype(np.float32)
         best = np.maximum.reduceat(sims, group[has])
         position = np.arange(len(sims))
         first = np.minimum.reduceat(

@@ -29,6 +29,8 @@ GAP_Z = 1.0
 KEEP_Z = 0.0  # not searched: an item must answer better than this library's median answer to an unrelated problem
 METHOD = "unrelated-problems-v1"
 MAD_TO_SIGMA = 1.4826
+EVERY_PASSAGE = 50_000  # up to this many pieces every passage is scored for each question
+SHORTLIST = 2_000  # past it, this many by vector and by keyword
 
 
 class Calibration(BaseModel):
@@ -71,11 +73,28 @@ def calibrate(scorer: AnswerScorer, problems: list[str], vectors: np.ndarray, *,
 
 
 def best_strengths(scorer: AnswerScorer, problems: list[str], vectors: np.ndarray, *, pieces: int) -> np.ndarray:
-    """For each problem, the strength of the library's best passage (0 for an empty library)."""
-    rows = np.arange(pieces, dtype=np.int64)
+    """For each problem, the strength of the library's best passage (0 for an empty library).
+
+    Every passage is scored up to `EVERY_PASSAGE` pieces; past that, the `SHORTLIST` passages closest to the
+    problem by vector and the `SHORTLIST` best by keyword (the best answer's sentence cosine and term coverage make
+    it one of those), so calibrating grows linearly with the library, not with its size times the questions.
+    """
     if pieces == 0:
         return np.zeros(len(problems))
-    return np.array([float(scorer.strengths(p, v, rows).max()) for p, v in zip(problems, vectors)])
+    every = np.arange(pieces, dtype=np.int64)
+    return np.array(
+        [
+            float(scorer.strengths(p, v, every if pieces <= EVERY_PASSAGE else _shortlist(scorer, p, v)).max())
+            for p, v in zip(problems, vectors)
+        ]
+    )
+
+
+def _shortlist(scorer: AnswerScorer, problem: str, vector: np.ndarray) -> np.ndarray:
+    dense = np.asarray(scorer.piece_vectors @ vector.astype(np.float32))
+    keyword = scorer.keyword.scores(problem)
+    rows = [np.argpartition(-dense, SHORTLIST)[:SHORTLIST], np.argpartition(-keyword, SHORTLIST)[:SHORTLIST]]
+    return np.unique(np.concatenate(rows)).astype(np.int64)
 
 
 def from_strengths(

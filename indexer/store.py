@@ -8,6 +8,7 @@
                             vectors.npy     one float32 vector per piece (row = piece index), memory-mapped
                             ann-*.faiss     HNSW graphs over 8-bit vectors, for large libraries (indexer/vectors.py)
                             documents.npy   one vector per document (the normalised mean of its pieces')
+                            links.npz       the integer links between rows (piece -> document, section; ...)
                             keyword/        bm25s index over the same pieces
                             sentences.npy   one vector per sentence (float16; row = sentence row)
                             encoder/        the ONNX encoder that made the vectors (onnx builds), which answers queries
@@ -66,6 +67,7 @@ BUILDS = "builds"
 CONTENT = "content.sqlite"
 KEYWORD = "keyword"
 DOCUMENT_VECTORS = "documents.npy"
+LINKS = "links.npz"  # each piece's document and section, each section's document, each sentence's pieces
 SENTENCE_VECTORS = "sentences.npy"
 ENCODER = "encoder"
 REBUILD_HINT = "Rebuild it with 'recommender index PATH --index {root}'."
@@ -328,6 +330,7 @@ def write_build(
     write_content(partial, content, duplicates)
     save_vectors(partial, vectors, graphs)
     np.save(partial / DOCUMENT_VECTORS, np.asarray(document_vectors, dtype=np.float32), allow_pickle=False)
+    _save_links(partial / LINKS, content)
     keyword.save(partial / KEYWORD)
     np.save(partial / SENTENCE_VECTORS, np.asarray(sentence_vectors, dtype=np.float16), allow_pickle=False)
     if encoder is not None:
@@ -494,9 +497,6 @@ def _load_verified(build: Path, manifest: Manifest) -> IndexSnapshot:
                 "SELECT rel_path, content_hash, word_count, reading_minutes, meta FROM documents ORDER BY row"
             )
         )
-        piece_doc, piece_section = _columns(db, "SELECT doc, section FROM pieces ORDER BY row", 2)
-        (section_doc,) = _columns(db, "SELECT doc FROM sections ORDER BY row", 1)
-        first, last = _columns(db, "SELECT first_piece, last_piece FROM sentences ORDER BY row", 2)
         issues = tuple(_issue(row) for row in db.execute("SELECT path, line, severity, what, fix FROM issues"))
         pairs = tuple(
             DuplicatePair(*row)
@@ -504,6 +504,11 @@ def _load_verified(build: Path, manifest: Manifest) -> IndexSnapshot:
         )
     finally:
         db.close()
+    with np.load(build / LINKS, allow_pickle=False) as links:
+        piece_doc, piece_section, section_doc = links["piece_doc"], links["piece_section"], links["section_doc"]
+        first, last = links["sentence_first"], links["sentence_last"]
+    if len(piece_doc) != manifest.counts.pieces or len(section_doc) != manifest.counts.sections:
+        raise ValueError(f"{LINKS} does not match the manifest's counts")
     keyword = KeywordIndex.load(build / KEYWORD, KeywordConfig(**manifest.keyword))
     sentence_vectors = np.load(build / SENTENCE_VECTORS, mmap_mode="r", allow_pickle=False)
     if len(sentence_vectors) != len(first):
@@ -538,9 +543,18 @@ def _load_verified(build: Path, manifest: Manifest) -> IndexSnapshot:
     )
 
 
-def _columns(db: sqlite3.Connection, query: str, width: int) -> tuple[np.ndarray, ...]:
-    values = np.array(db.execute(query).fetchall(), dtype=np.int64).reshape(-1, width)
-    return tuple(np.ascontiguousarray(values[:, i]) for i in range(width))
+def _save_links(path: Path, content: BuildContent) -> None:
+    def column(rows: Sequence, attribute: str) -> np.ndarray:
+        return np.fromiter((getattr(r, attribute) for r in rows), dtype=np.int64, count=len(rows))
+
+    np.savez(
+        path,
+        piece_doc=column(content.pieces, "doc"),
+        piece_section=column(content.pieces, "section"),
+        section_doc=column(content.sections, "doc"),
+        sentence_first=column(content.sentences, "first_piece"),
+        sentence_last=column(content.sentences, "last_piece"),
+    )
 
 
 def piece_sentence_index(sentences: Sequence[StoredSentence], pieces: int) -> tuple[np.ndarray, np.ndarray]:
