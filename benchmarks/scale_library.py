@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
+import os
 import shutil
 import statistics
 import subprocess
@@ -153,11 +153,17 @@ def serve_and_measure(root: Path, pieces: int, *, seed: int, queries: int) -> di
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def _rss_mb() -> float:
+def _rss_mb(field: str = "VmRSS") -> float:
+    """This process's resident memory (VmRSS), or its peak since the last `_reset_peak` (VmHWM), in MB."""
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def _reset_peak() -> None:
+    """Start VmHWM afresh (Linux: writing 5 to clear_refs), so the peak is the serving part's alone."""
+    Path("/proc/self/clear_refs").write_text("5")
 
 
 def _measure(root: Path, pieces: int, seed: int, count: int) -> dict[str, Any]:
@@ -172,6 +178,7 @@ def _measure(root: Path, pieces: int, seed: int, count: int) -> dict[str, Any]:
 
     asked = draw_queries(pieces, count, seed=seed)
     embedder = _Lookup({q.text: q.vector for q in asked}, dimension=len(asked[0].vector))
+    _reset_peak()
     rss_before = _rss_mb()
     started = time.perf_counter()
     snapshot = load_index(root, model_id=None)
@@ -181,7 +188,6 @@ def _measure(root: Path, pieces: int, seed: int, count: int) -> dict[str, Any]:
     out: dict[str, Any] = {"load_seconds": round(load_seconds, 2), "rss_after_load_mb": round(rss_loaded, 1)}
     out["rss_before_load_mb"] = round(rss_before, 1)
     today = dt.date(2026, 11, 30)
-    matrix = snapshot.matrix
     for audience in ("seller", "buyer"):
         requests = [parse_request({"problems": [q.text], "audience": audience, "max_items": 5}) for q in asked]
         recommender.recommend(requests[0])  # the first request opens SQLite connections
@@ -190,22 +196,23 @@ def _measure(root: Path, pieces: int, seed: int, count: int) -> dict[str, Any]:
             t0 = time.perf_counter()
             recommender.recommend(request)
             times.append((time.perf_counter() - t0) * 1000)
-        allowed = allowed_documents(
-            snapshot, resolve(requests[0], recommender.vocabulary, known_types=frozenset()), today
-        )[snapshot.piece_doc]
+        out[audience] = {"p50_ms": round(statistics.median(times), 2), "p99_ms": round(np.percentile(times, 99), 2)}
+    # what the serving process holds at its peak, before the exact reference search below reads every vector
+    out["peak_rss_mb"] = round(_rss_mb("VmHWM"), 1)
+    out["rss_after_requests_mb"] = round(_rss_mb(), 1)
+    matrix = snapshot.matrix
+    for audience in ("seller", "buyer"):
+        request = parse_request({"problems": [asked[0].text], "audience": audience})
+        resolved = resolve(request, recommender.vocabulary, known_types=frozenset())
+        allowed = allowed_documents(snapshot, resolved, today)[snapshot.piece_doc]
         found = []
         for q in asked:
             rows, _ = snapshot.vectors.search(q.vector, 10, allowed)
             exact = np.where(allowed, matrix @ q.vector, -np.inf)
             truth = set(np.argpartition(-exact, 10)[:10].tolist())
             found.append(len(truth & set(rows.tolist())) / 10)
-        out[audience] = {
-            "p50_ms": round(statistics.median(times), 2),
-            "p99_ms": round(float(np.percentile(times, 99)), 2),
-            "recall_at_10": round(float(np.mean(found)), 4),
-            "allowed_share": round(float(allowed.mean()), 4),
-        }
-    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        out[audience] |= {"recall_at_10": round(float(np.mean(found)), 4), "allowed_share": round(allowed.mean(), 4)}
+    out["load_average"] = [round(x, 2) for x in os.getloadavg()]
     out["vector_search"] = snapshot.vectors.kind
     out["duplicate_pairs"] = [[p.first, p.second] for p in snapshot.duplicate_pairs]
     return out
@@ -230,13 +237,21 @@ class _Lookup(Embedder):
 # ---- the run ---------------------------------------------------------------------------------
 
 
-def run(sizes: Sequence[int], *, queries: int, seed: int, keep: Path | None, console: Console) -> dict[str, Any]:
+def run(
+    sizes: Sequence[int], *, queries: int, seed: int, keep: Path | None, reuse: bool, console: Console
+) -> dict[str, Any]:
     rows = []
     for pieces in sizes:
         root = (keep / f"lib-{pieces}") if keep else Path(tempfile.mkdtemp(prefix=f"scale-{pieces}-"))
-        shutil.rmtree(root, ignore_errors=True)
-        console.print(f"[bold]{pieces:,} pieces[/]: generating and building ...")
-        built = build(pieces, root, seed=seed)
+        record = root / "benchmark-build.json"
+        if reuse and record.is_file():
+            built = json.loads(record.read_text(encoding="utf-8"))
+            console.print(f"[bold]{pieces:,} pieces[/]: reusing the build at {root} (its build times as recorded)")
+        else:
+            shutil.rmtree(root, ignore_errors=True)
+            console.print(f"[bold]{pieces:,} pieces[/]: generating and building ...")
+            built = build(pieces, root, seed=seed) | {"load_average_after_build": list(os.getloadavg())}
+            record.write_text(json.dumps(built), encoding="utf-8")
         console.print(f"  built in {built['build_seconds']} s: {built['steps']}")
         served = serve_and_measure(root, pieces, seed=seed, queries=queries)
         planted = {tuple(sorted(p)) for p in built.pop("planted_duplicates")}
@@ -308,6 +323,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--queries", type=int, default=100)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", type=Path, default=None, help="keep each built library under this folder")
+    parser.add_argument("--reuse", action="store_true", help="with --keep: measure a kept build again, not rebuild it")
     parser.add_argument("--measure", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:
@@ -315,7 +331,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(json.dumps(_measure(Path(root), int(pieces), int(seed), int(count))))
         return
     console = Console()
-    result = run(args.sizes, queries=args.queries, seed=args.seed, keep=args.keep, console=console)
+    result = run(args.sizes, queries=args.queries, seed=args.seed, keep=args.keep, reuse=args.reuse, console=console)
     console.print(table(result))
     for step in result["growth"]:
         console.print(f"growth {step['from']:,} -> {step['to']:,} (x{step['size_ratio']}): {step}")

@@ -33,7 +33,7 @@ from indexer.store import StoredDocument
 
 SCREEN = 0.85
 ALIGNED = 0.72
-EXACT_DOCUMENTS = 20_000  # up to this many documents, every pair is screened
+EXACT_DOCUMENTS = 5_000  # up to this many documents, every pair is screened
 NEIGHBOURS = 16  # past it, each document's nearest this many
 _WORD = re.compile(r"[a-z][a-z0-9]+")
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")

@@ -62,9 +62,16 @@ class ContentMeta(BaseModel):
         return self.expires is not None and self.expires < today
 
 
+_PRINTABLE_ASCII = re.compile(r"[!-~]+")  # no space, no control character: the common case, checked at once
+
+
 def is_safe_url(value: str) -> bool:
     """http(s) with a host, or mailto with an address; nothing with spaces or control characters."""
-    if not value or any(ch.isspace() or unicodedata.category(ch)[0] == "C" for ch in value):
+    if not value:
+        return False
+    if not _PRINTABLE_ASCII.fullmatch(value) and any(
+        ch.isspace() or unicodedata.category(ch)[0] == "C" for ch in value
+    ):
         return False
     try:
         parts = urlsplit(value)

@@ -55,7 +55,7 @@ from indexer.manifest import (
     sha256_file,
 )
 from indexer.metadata import ContentMeta
-from indexer.vectors import VectorStore, load_vectors, save_vectors
+from indexer.vectors import VectorStore, load_vectors, mapped, save_vectors
 
 if TYPE_CHECKING:
     import faiss
@@ -510,10 +510,10 @@ def _load_verified(build: Path, manifest: Manifest) -> IndexSnapshot:
     if len(piece_doc) != manifest.counts.pieces or len(section_doc) != manifest.counts.sections:
         raise ValueError(f"{LINKS} does not match the manifest's counts")
     keyword = KeywordIndex.load(build / KEYWORD, KeywordConfig(**manifest.keyword))
-    sentence_vectors = np.load(build / SENTENCE_VECTORS, mmap_mode="r", allow_pickle=False)
+    sentence_vectors = mapped(build / SENTENCE_VECTORS)
     if len(sentence_vectors) != len(first):
         raise ValueError(f"{len(first)} sentences but {len(sentence_vectors)} sentence vectors")
-    document_vectors = np.load(build / DOCUMENT_VECTORS, mmap_mode="r", allow_pickle=False)
+    document_vectors = mapped(build / DOCUMENT_VECTORS)
     if len(document_vectors) != len(documents):
         raise ValueError(f"{len(documents)} documents but {len(document_vectors)} document vectors")
     return IndexSnapshot(
