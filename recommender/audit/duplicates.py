@@ -113,11 +113,12 @@ def _sharing_rare_grams(grams: Sequence[frozenset[tuple[str, ...]]]) -> list[tup
 
 def section_vectors(snapshot: IndexSnapshot, matrix: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """One normalised vector per given section row: the mean of its pieces' vectors."""
-    position = {int(r): i for i, r in enumerate(rows)}
+    position = np.full(len(snapshot.section_doc), -1, dtype=np.int64)
+    position[rows] = np.arange(len(rows))
+    owner = position[snapshot.piece_section]
+    held = owner >= 0
     sums = np.zeros((len(rows), matrix.shape[1]), dtype=np.float64)
-    for piece, stored in enumerate(snapshot.pieces):
-        if stored.section in position:
-            sums[position[stored.section]] += matrix[piece]
+    np.add.at(sums, owner[held], np.asarray(matrix, dtype=np.float64)[held])
     norms = np.linalg.norm(sums, axis=1, keepdims=True)
     return (sums / np.where(norms == 0, 1, norms)).astype(np.float32)
 
