@@ -549,7 +549,12 @@ def queries(library_pieces: int, count: int, *, seed: int = 7) -> list[Synthetic
 
 
 def write_markdown(library: SyntheticLibrary, folder: Path) -> None:
-    """One markdown file per document under `folder`, which `recommender index` reads back as the same content."""
+    """One markdown file per document under `folder` (new or empty), which `recommender index` reads back as the
+    same content."""
+    if folder.exists() and any(folder.iterdir()):
+        raise ValueError(
+            f"{folder} is not empty; write the library to a new or empty folder, so no other file is indexed with it"
+        )
     content = library.content
     by_doc: list[list[tuple[str, list[str]]]] = [[] for _ in content.documents]
     by_section: list[list[str]] = [[] for _ in content.sections]
@@ -601,9 +606,9 @@ def main(
     stats: bool = typer.Option(True, help="Measure nearest-neighbour statistics with 200 queries."),
 ) -> None:
     """Generate a synthetic library (content and vectors) and print what it holds."""
-    console = Console()
+    console, errors = Console(), Console(stderr=True)
     if markdown is not None and pieces > MAX_MARKDOWN_PIECES:
-        console.print(
+        errors.print(
             f"[red]Refused:[/red] --markdown writes at most {MAX_MARKDOWN_PIECES:,} pieces (asked for {pieces:,}); "
             "a larger library is meant to be used in memory (benchmarks.synthetic_library.generate). "
             "Lower --pieces or drop --markdown."
@@ -613,11 +618,15 @@ def main(
     try:
         library = generate(pieces, seed=seed, buyer_share=buyer_share, pieces_per_document=pieces_per_document)
     except ValueError as exc:
-        console.print(f"[red]Refused:[/red] {exc}")
+        errors.print(f"[red]Refused:[/red] {exc}")
         raise typer.Exit(2) from exc
     seconds = time.perf_counter() - started
-    if markdown is not None:
-        write_markdown(library, markdown)
+    try:
+        if markdown is not None:
+            write_markdown(library, markdown)
+    except ValueError as exc:
+        errors.print(f"[red]Refused:[/red] {exc}")
+        raise typer.Exit(2) from exc
     probes = np.stack([q.vector for q in queries(pieces, 200, seed=seed)]) if stats else None
     console.print(_summary(library, seconds, markdown, probes))
 

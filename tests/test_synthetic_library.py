@@ -188,11 +188,13 @@ def test_the_command_prints_a_summary_and_refuses_large_markdown(tmp_path: Path)
     app.command()(synth.main)
     runner = CliRunner()
     refused = runner.invoke(app, ["--pieces", "60000", "--markdown", str(tmp_path / "big")])
-    assert refused.exit_code == 2 and "at most 50,000 pieces" in refused.output
+    assert refused.exit_code == 2 and "at most 50,000 pieces" in " ".join(refused.output.split())
     assert not (tmp_path / "big").exists()
     made = runner.invoke(app, ["--pieces", "300", "--markdown", str(tmp_path / "out"), "--no-stats"])
     assert made.exit_code == 0, made.output
     assert "peak RSS MB" in made.output and "expired share" in made.output
     assert len(list((tmp_path / "out").rglob("*.md"))) == len(synth.generate(300).content.documents)
+    again = runner.invoke(app, ["--pieces", "300", "--markdown", str(tmp_path / "out"), "--no-stats"])
+    assert again.exit_code == 2 and "is not empty" in " ".join(again.output.split())
     bad = runner.invoke(app, ["--pieces", "0"])
-    assert bad.exit_code == 2 and "pieces must be at least 1" in bad.output
+    assert bad.exit_code == 2 and "pieces must be at least 1" in " ".join(bad.output.split())
