@@ -249,6 +249,8 @@ class _Plan:
     buyer: np.ndarray  # bool per document
     expired: np.ndarray  # bool per document
     topic: np.ndarray  # per document
+    sections: np.ndarray  # per document (at most its pieces)
+    picks: np.ndarray  # (documents, SECTIONS[1]) uniform [0, 1): which subtopic of the topic each section takes
     piece_words: np.ndarray  # per piece
     piece_sentences: np.ndarray  # per piece
     doc_start: np.ndarray  # first piece row of each document (+ the end)
@@ -256,6 +258,8 @@ class _Plan:
 
 
 def _plan(pieces: int, *, seed: int, per_document: int, buyer_share: float, topics: int) -> _Plan:
+    """Everything that shapes the vectors and the shares, drawn apart from the wording: a change to the clauses
+    changes the text only."""
     r = random.Random(seed * 1_000_003 + 1)
     low, high = max(2, per_document // 2), max(2, per_document + per_document // 2)
     counts: list[int] = []
@@ -278,6 +282,8 @@ def _plan(pieces: int, *, seed: int, per_document: int, buyer_share: float, topi
     words = rng.integers(PIECE_WORDS[0], PIECE_WORDS[1] + 1, pieces).astype(np.int16)
     sentences = rng.integers(PIECE_SENTENCES[0], PIECE_SENTENCES[1] + 1, pieces).astype(np.int8)
     topic = rng.integers(0, topics, docs)
+    sections = np.minimum(rng.integers(SECTIONS[0], SECTIONS[1] + 1, docs), counts)
+    picks = rng.random((docs, SECTIONS[1]))
     for j, o in enumerate(copy_of):
         if o >= 0:
             topic[j] = topic[o]
@@ -289,6 +295,8 @@ def _plan(pieces: int, *, seed: int, per_document: int, buyer_share: float, topi
         _exactly(docs, buyer_share, rng),
         _exactly(docs, EXPIRED_SHARE, rng),
         topic,
+        sections,
+        picks,
         words,
         sentences,
         doc_start,
@@ -339,8 +347,9 @@ class _Builder:
     def _fresh(self, j: int, r: random.Random) -> _Draft:
         topic = int(self.plan.topic[j])
         count = self.plan.doc_pieces[j]
-        per_section = _split(count, min(count, r.randint(*SECTIONS)))
-        subtopics = [int(r.choice(self.structure.subtopics_of(topic))) for _ in per_section]
+        per_section = _split(count, int(self.plan.sections[j]))
+        choices = self.structure.subtopics_of(topic)
+        subtopics = [int(choices[int(u * len(choices))]) for u in self.plan.picks[j, : len(per_section)]]
         topic_words = self.words.topic(topic)
         piece = int(self.plan.doc_start[j])
         sections: list[list[list[str]]] = []

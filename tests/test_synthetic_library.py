@@ -53,6 +53,16 @@ def test_the_same_seed_gives_the_same_library_and_another_seed_another(small: sy
     assert [q.text for q in again] == [q.text for q in synth.queries(200, 5, seed=7)]
 
 
+def test_the_wording_can_change_without_moving_a_vector(
+    small: synth.SyntheticLibrary, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(synth, "_JOINERS", ("whereas",))
+    reworded = synth.generate(200, seed=7, today=TODAY)
+    assert [p.text for p in reworded.content.pieces] != [p.text for p in small.content.pieces]
+    assert reworded.piece_vectors.tobytes() == small.piece_vectors.tobytes()
+    assert reworded.sentence_vectors.tobytes() == small.sentence_vectors.tobytes()
+
+
 def test_shapes_and_normalisation(large: synth.SyntheticLibrary) -> None:
     content = large.content
     assert len(content.pieces) == 10_000 and content.issues == ()
