@@ -597,8 +597,8 @@ def _top(similarities: np.ndarray, k: int) -> np.ndarray:
 
 
 def peak_rss_mb() -> float:
-    """The process's peak resident memory so far (Linux reports ru_maxrss in KiB)."""
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    """The process's peak resident memory so far, in MB of 10^6 bytes (Linux reports ru_maxrss in KiB)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6, 1)
 
 
 # ---- the command --------------------------------------------------------------------------------
