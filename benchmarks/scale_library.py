@@ -18,6 +18,7 @@ pieces, with and without the buyer filter. The results go to benchmarks/results/
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import shutil
@@ -39,6 +40,7 @@ from indexer.embed import Embedder
 RESULTS = Path("benchmarks/results")
 TARGETS = {"rss_mb": 4096, "load_seconds": 20.0, "p50_ms": 40.0, "recall_at_10": 0.99}
 SIZES = (10_000, 100_000, 1_000_000)
+TODAY = dt.date(2026, 11, 30)  # the libraries' dates are relative to it; requests are answered on it
 
 
 # ---- building -------------------------------------------------------------------------------
@@ -78,7 +80,7 @@ def build(pieces: int, root: Path, *, seed: int) -> dict[str, Any]:
     from indexer.store import publish
 
     started = time.perf_counter()
-    library = generate(pieces, seed=seed)
+    library = generate(pieces, seed=seed, today=TODAY)
     generated = time.perf_counter() - started
     content = library.content
     build_id = new_build_id()
@@ -167,8 +169,6 @@ def _reset_peak() -> None:
 
 
 def _measure(root: Path, pieces: int, seed: int, count: int) -> dict[str, Any]:
-    import datetime as dt
-
     from benchmarks.synthetic_library import queries as draw_queries
     from indexer.store import load_index
     from recommender.candidates import allowed_documents
@@ -182,12 +182,12 @@ def _measure(root: Path, pieces: int, seed: int, count: int) -> dict[str, Any]:
     rss_before = _rss_mb()
     started = time.perf_counter()
     snapshot = load_index(root, model_id=None)
-    recommender = Recommender(snapshot, embedder, engagement=False, today=lambda: dt.date(2026, 11, 30))
+    recommender = Recommender(snapshot, embedder, engagement=False, today=lambda: TODAY)
     load_seconds = time.perf_counter() - started
     rss_loaded = _rss_mb()
     out: dict[str, Any] = {"load_seconds": round(load_seconds, 2), "rss_after_load_mb": round(rss_loaded, 1)}
     out["rss_before_load_mb"] = round(rss_before, 1)
-    today = dt.date(2026, 11, 30)
+    today = TODAY
     for audience in ("seller", "buyer"):
         requests = [parse_request({"problems": [q.text], "audience": audience, "max_items": 5}) for q in asked]
         recommender.recommend(requests[0])  # the first request opens SQLite connections
