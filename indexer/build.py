@@ -236,8 +236,7 @@ def write_embedded(
         sentence_vectors=embedded.sentences,
         document_vectors=document_vectors,
         duplicates=pairs,
-        manifest=manifest
-        | {"vector_index": "hnsw-sq8" if graphs else "exact", "calibration": calibration.model_dump()},
+        manifest=manifest | {"vector_index": "hnsw" if graphs else "exact", "calibration": calibration.model_dump()},
         encoder=encoder,
     )
     sink.advance(1)

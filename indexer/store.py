@@ -6,7 +6,7 @@
                             content.sqlite  documents, sections, pieces, sentences, build issues and the
                                             near-duplicate pairs found while building
                             vectors.npy     one float32 vector per piece (row = piece index), memory-mapped
-                            ann-*.faiss     HNSW graphs over 8-bit vectors, for large libraries (indexer/vectors.py)
+                            ann-*.faiss     or, for a large library, HNSW graphs holding them (indexer/vectors.py)
                             documents.npy   one vector per document (the normalised mean of its pieces')
                             links.npz       the integer links between rows (piece -> document, section; ...)
                             keyword/        bm25s index over the same pieces
@@ -510,7 +510,7 @@ def _load_verified(build: Path, manifest: Manifest) -> IndexSnapshot:
     if len(piece_doc) != manifest.counts.pieces or len(section_doc) != manifest.counts.sections:
         raise ValueError(f"{LINKS} does not match the manifest's counts")
     keyword = KeywordIndex.load(build / KEYWORD, KeywordConfig(**manifest.keyword))
-    sentence_vectors = mapped(build / SENTENCE_VECTORS)
+    sentence_vectors = mapped(build / SENTENCE_VECTORS, random=True)
     if len(sentence_vectors) != len(first):
         raise ValueError(f"{len(first)} sentences but {len(sentence_vectors)} sentence vectors")
     document_vectors = mapped(build / DOCUMENT_VECTORS)

@@ -1,22 +1,24 @@
 """Dense vectors on disk and their search: one memory-mapped copy, exact or graph search by size.
 
-A build keeps every piece vector once, as float32 in `vectors.npy`, memory-mapped at load (pages
-are read as they are touched, and shared between processes and snapshots). Up to `ANN_THRESHOLD`
-pieces a query is an exact scan of that matrix. Past it the build adds HNSW graphs over 8-bit
-scalar-quantised vectors (a quarter of the float32 size): one over every piece and one over the
-buyer-facing pieces only (`ann-buyer.faiss`), because a buyer's request on a mostly internal
-library may see one piece in ten, and a graph walked with nine in ten pieces filtered out misses
-neighbours (docs/benchmarks.md, "Scale"). A graph search returns `RERANKED` candidates or more,
-re-scored exactly from the float32 matrix. An allowed set of at most `EXACT_ROWS` pieces is
-scanned exactly instead. The thresholds and graph parameters come from `python -m
-benchmarks.scale_library`, which checks recall@10 >= 0.99 against exact search.
+Up to `ANN_THRESHOLD` pieces a build keeps every piece vector once, as float32 in `vectors.npy`,
+memory-mapped at load, and a query is an exact scan of it. Past it the build makes HNSW graphs
+instead (M 32, efConstruction 200), whose storage IS the float32 vectors: `ann-all.faiss` over
+every piece, memory-mapped at load (FAISS's IO_FLAG_MMAP_IFC) and viewed as the piece matrix
+without a copy, and `ann-buyer.faiss` over the buyer-facing pieces only (a tenth of a mostly
+internal library, the one part held twice), because a buyer's request on such a library may see
+one piece in ten and a graph walked with nine in ten pieces filtered out misses neighbours. An
+allowed set of at most `EXACT_ROWS` pieces is scanned exactly instead. Pages are read as they are
+touched and shared between processes and snapshots. The thresholds and graph parameters come from
+`python -m benchmarks.scale_library` (docs/benchmarks.md), which checks recall@10 >= 0.99 against
+exact search.
 """
 
 from __future__ import annotations
 
+import mmap
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -30,10 +32,10 @@ BUYER_ROWS = "ann-buyer-rows.npy"
 
 ANN_THRESHOLD = 100_000  # pieces; below it exact search costs ~10 ms or less (scale benchmark)
 EXACT_ROWS = 2_000  # an allowed set this small is scanned exactly, whatever the library's size
-HNSW_M = 16
-HNSW_EF_CONSTRUCTION = 80
-HNSW_EF_SEARCH = 256
-RERANKED = 100  # graph candidates re-scored exactly, at least
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 200
+HNSW_EF_SEARCH = 128
+RERANKED = 100  # graph candidates taken, at least, and ordered by exact score
 MAX_EF_SEARCH = 2048  # a filtered graph walk widens by the filtered share, up to this
 
 
@@ -65,7 +67,7 @@ class VectorStore:
 
     @property
     def kind(self) -> str:
-        return "hnsw-sq8" if self.graphs else "exact"
+        return "hnsw" if self.graphs else "exact"
 
     def search(self, vector: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Rows and cosine scores of the `k` nearest pieces that `allowed` (a mask over pieces) lets through."""
@@ -136,7 +138,8 @@ def _empty() -> tuple[np.ndarray, np.ndarray]:
 def build_graphs(
     matrix: np.ndarray, buyer: np.ndarray, *, threshold: int = ANN_THRESHOLD
 ) -> dict[str, tuple[faiss.Index, np.ndarray | None]]:
-    """The graphs a library of this size needs: none below `threshold` pieces, else "all" and "buyer"."""
+    """The graphs a library of this size needs: none below `threshold` pieces, else "all" and "buyer" (unless the
+    buyer-facing pieces are few enough to scan, or all of them)."""
     if len(matrix) < threshold:
         return {}
     graphs: dict[str, tuple[faiss.Index, np.ndarray | None]] = {"all": (_hnsw(matrix), None)}
@@ -149,25 +152,18 @@ def build_graphs(
 def _hnsw(vectors: np.ndarray) -> faiss.Index:
     import faiss
 
-    index = faiss.IndexHNSWSQ(
-        vectors.shape[1],
-        faiss.ScalarQuantizer.QT_8bit,  # type: ignore[arg-type]
-        HNSW_M,
-        faiss.METRIC_INNER_PRODUCT,
-    )
+    index = faiss.IndexHNSWFlat(vectors.shape[1], HNSW_M, faiss.METRIC_INNER_PRODUCT)
     index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-    chunk = 100_000
-    sample = vectors[:: max(1, len(vectors) // chunk)]
-    index.train(np.ascontiguousarray(sample, dtype=np.float32))
-    for start in range(0, len(vectors), chunk):
-        index.add(np.ascontiguousarray(vectors[start : start + chunk], dtype=np.float32))
+    for start in range(0, len(vectors), 100_000):
+        index.add(np.ascontiguousarray(vectors[start : start + 100_000], dtype=np.float32))
     return index
 
 
 def save_vectors(folder: Path, matrix: np.ndarray, graphs: dict[str, tuple[faiss.Index, np.ndarray | None]]) -> None:
     import faiss
 
-    np.save(folder / VECTORS, np.ascontiguousarray(matrix, dtype=np.float32), allow_pickle=False)
+    if "all" not in graphs:  # otherwise the graph's storage is the one copy
+        np.save(folder / VECTORS, np.ascontiguousarray(matrix, dtype=np.float32), allow_pickle=False)
     for name, (index, rows) in graphs.items():
         faiss.write_index(index, str(folder / (ANN_ALL if name == "all" else ANN_BUYER)))
         if rows is not None:
@@ -176,13 +172,15 @@ def save_vectors(folder: Path, matrix: np.ndarray, graphs: dict[str, tuple[faiss
 
 def load_vectors(folder: Path, pieces: int) -> VectorStore:
     """The build's vectors, memory-mapped, and its graphs when it has them."""
-    matrix = mapped(folder / VECTORS)
-    if matrix.dtype != np.float32 or matrix.ndim != 2 or len(matrix) != pieces:
-        raise ValueError(f"{VECTORS} holds {matrix.shape} {matrix.dtype}, not {pieces} float32 vectors")
     graphs: dict[str, Graph] = {}
     buyer = None
     if (folder / ANN_ALL).is_file():
         graphs["all"] = Graph(_read(folder / ANN_ALL), None)
+        matrix = _storage(graphs["all"].index)
+    else:
+        matrix = mapped(folder / VECTORS)
+    if matrix.dtype != np.float32 or matrix.ndim != 2 or len(matrix) != pieces:
+        raise ValueError(f"the stored vectors are {matrix.shape} {matrix.dtype}, not {pieces} float32 vectors")
     if (folder / ANN_BUYER).is_file():
         rows = np.load(folder / BUYER_ROWS, allow_pickle=False)
         graphs["buyer"] = Graph(_read(folder / ANN_BUYER), rows)
@@ -195,12 +193,37 @@ def load_vectors(folder: Path, pieces: int) -> VectorStore:
     return VectorStore(matrix, graphs, buyer)
 
 
-def mapped(path: Path) -> np.ndarray:
-    """A saved array, memory-mapped read-only, as a plain ndarray (numpy.memmap's indexing costs more per call)."""
-    return np.load(path, mmap_mode="r", allow_pickle=False).view(np.ndarray)
+def mapped(path: Path, *, random: bool = False) -> np.ndarray:
+    """A saved array, memory-mapped read-only, as a plain ndarray (numpy.memmap's indexing costs more per call).
+
+    `random`: rows are read here and there, never scanned: the kernel then reads only the pages touched, not the
+    readahead window around each (which would bring most of a large file into memory within a few hundred requests).
+    """
+    with path.open("rb") as handle:
+        version = np.lib.format.read_magic(handle)
+        header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, fortran, dtype = header(handle)
+        offset = handle.tell()
+        buffer = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    if random:
+        buffer.madvise(mmap.MADV_RANDOM)
+    return np.ndarray(shape, dtype=dtype, buffer=buffer, offset=offset, order="F" if fortran else "C")
 
 
 def _read(path: Path) -> faiss.Index:
+    """A saved graph, its vectors memory-mapped from the file rather than read into memory."""
     import faiss
 
-    return faiss.read_index(str(path))
+    return faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC)
+
+
+def _storage(index: faiss.Index) -> np.ndarray:
+    """The float32 vectors a flat-storage graph holds, as a read-only array over its memory (no copy).
+
+    The array does not keep the index alive: the VectorStore holds both."""
+    import faiss
+
+    flat: Any = faiss.downcast_index(index.storage)  # type: ignore[attr-defined]
+    view = faiss.rev_swig_ptr(flat.get_xb(), index.ntotal * index.d).reshape(index.ntotal, index.d)
+    view.flags.writeable = False
+    return view

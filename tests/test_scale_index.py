@@ -70,7 +70,7 @@ def test_graph_search_keeps_recall_at_10_against_exact_search(
     large: tuple[VectorStore, np.ndarray, np.ndarray],
 ) -> None:
     store, matrix, _ = large
-    assert store.kind == "hnsw-sq8" and set(store.graphs) == {"all", "buyer"}
+    assert store.kind == "hnsw" and set(store.graphs) == {"all", "buyer"}
     queries = _library(6100, seed=9)[-100:]
     assert _recall(store, matrix, queries, None) >= 0.99
 
