@@ -24,16 +24,13 @@ from recommender.api.keys import KeyRing, Scope
 from recommender.api.libraries import ANY_LIBRARY, Libraries, Library
 from recommender.api.limits import RateLimiter
 from recommender.api.live import Served
+from recommender.api.schemas import LIBRARY_DESCRIPTION
 from recommender.models import Audience, RecommendationRequest
 
 ANONYMOUS_SCOPES: frozenset[Scope] = frozenset({"seller", "admin"})
 LibraryQuery = Annotated[
     str | None,
-    Query(
-        description="which of the key's libraries to answer from; needed only when the key is bound to several",
-        examples=["emea"],
-        max_length=200,
-    ),
+    Query(description=LIBRARY_DESCRIPTION, examples=["emea"], max_length=200),
 ]
 bearer = HTTPBearer(
     auto_error=False, description="An API key made with 'recommender keys create', as 'Authorization: Bearer rk_...'."
@@ -118,9 +115,14 @@ class Authenticator:
         require = self.require(*allowed)
 
         async def dependency(library: LibraryQuery = None, caller: Caller = Depends(require)) -> Chosen:
-            return Chosen(caller, libraries.choose(caller.libraries, library, caller.who))
+            return choose(libraries, caller, library)
 
         return dependency
+
+
+def choose(libraries: Libraries, caller: Caller, library: str | None) -> Chosen:
+    """The library `caller` reaches with the selector `library` (libraries.Libraries.choose)."""
+    return Chosen(caller, libraries.choose(caller.libraries, library, caller.who))
 
 
 def _unauthorized(message: str) -> ApiError:

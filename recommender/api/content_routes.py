@@ -6,31 +6,33 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 
-from recommender.api.auth import Authenticator, Chosen
+from recommender.api.auth import Authenticator, Caller, Chosen, choose
 from recommender.api.errors import ApiError, documented
 from recommender.api.examples import CONTENT_ID_EXAMPLE
 from recommender.api.libraries import Libraries
 from recommender.api.limits import Workers
 from recommender.api.response_examples import answer_example
-from recommender.catalog import ContentDetail, ContentPage, ContentQuery
+from recommender.api.schemas import LibraryContentQuery
+from recommender.catalog import ContentDetail, ContentPage
 
 
 def content_routes(libraries: Libraries, auth: Authenticator, workers: Workers) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["content"])
     reader = Depends(auth.chooser(libraries, "buyer", "seller"))
+    keyed = Depends(auth.require("buyer", "seller"))
 
     @router.get(
         "/content",
         response_model=ContentPage,
         responses={**answer_example("page"), **documented(401, 403, 404, 422, 429)},
     )
-    async def list_content(query: Annotated[ContentQuery, Query()], chosen: Chosen = reader) -> ContentPage:
+    async def list_content(query: Annotated[LibraryContentQuery, Query()], caller: Caller = keyed) -> ContentPage:
         """The items this key may see, filtered by stage, role, type and audience, ordered by id.
 
         A buyer key never sees internal or expired items; a seller key sees them flagged.
         """
-        catalog = chosen.served.catalog
-        return await workers.run(lambda: catalog.items(query, viewer=chosen.caller.audience()))
+        catalog, filters = choose(libraries, caller, query.library).served.catalog, query.filters()
+        return await workers.run(lambda: catalog.items(filters, viewer=caller.audience()))
 
     @router.get(
         "/content/{item_id:path}",

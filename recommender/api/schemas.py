@@ -7,7 +7,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 
+from recommender.catalog import ContentQuery
 from recommender.models import MAX_ITEMS, MAX_PROBLEM_CHARS, Audience
+
+LIBRARY_DESCRIPTION = "which of the key's libraries to answer from; needed only when the key is bound to several"
 
 
 class AskRequest(BaseModel):
@@ -76,3 +79,12 @@ class ReloadResults(BaseModel):
     refused: dict[str, str] = Field(
         default_factory=dict, description="library -> why its newest build was refused (it keeps serving)"
     )
+
+
+class LibraryContentQuery(ContentQuery):
+    """The content filters plus the library selector, as one query model (it forbids other parameters)."""
+
+    library: str | None = Field(default=None, max_length=200, description=LIBRARY_DESCRIPTION, examples=["emea"])
+
+    def filters(self) -> ContentQuery:
+        return ContentQuery.model_validate(self.model_dump(exclude={"library"}, exclude_unset=True))

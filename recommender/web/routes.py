@@ -17,12 +17,12 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
-from recommender.api.auth import Authenticator, Chosen
+from recommender.api.auth import Authenticator, Caller, Chosen, choose
 from recommender.api.errors import ApiError
 from recommender.api.libraries import Libraries
 from recommender.api.limits import Workers
+from recommender.api.schemas import LibraryContentQuery
 from recommender.buyer_note import buyer_note
-from recommender.catalog import ContentQuery
 from recommender.models import RecommendationRequest
 from recommender.web.audit import AuditPages
 from recommender.web.views import http_link, role_view, sent_ids
@@ -39,6 +39,7 @@ def web_routes(
     router = APIRouter(include_in_schema=False)
     reader = Depends(auth.chooser(libraries, "buyer", "seller"))
     seller = Depends(auth.chooser(libraries, "seller"))
+    keyed = Depends(auth.require("buyer", "seller"))
     audits = AuditPages()
 
     def page(request: Request, name: str, **context: Any) -> HTMLResponse:
@@ -80,11 +81,11 @@ def web_routes(
 
     @router.get("/ui/library/items", response_class=HTMLResponse)
     async def library_items(
-        request: Request, query: Annotated[ContentQuery, Query()], chosen: Chosen = reader
+        request: Request, query: Annotated[LibraryContentQuery, Query()], caller: Caller = keyed
     ) -> HTMLResponse:
-        catalog, viewer = chosen.served.catalog, chosen.caller.audience()
-        listing = await workers.run(lambda: catalog.items(query, viewer=viewer))
-        return templates.TemplateResponse(request, "_items.html", {"page": listing, "query": query})
+        catalog, filters = choose(libraries, caller, query.library).served.catalog, query.filters()
+        listing = await workers.run(lambda: catalog.items(filters, viewer=caller.audience()))
+        return templates.TemplateResponse(request, "_items.html", {"page": listing, "query": filters})
 
     @router.get("/ui/library/items/{item_id:path}", response_class=HTMLResponse)
     async def library_item(request: Request, item_id: Annotated[str, Path()], chosen: Chosen = reader) -> HTMLResponse:
