@@ -564,3 +564,39 @@ def test_keys_of_one_library_never_see_anything_of_the_other(
 
     assert sent >= 1000, sent
     assert statuses.get(200, 0) > 100 and statuses.get(404, 0) > 100, statuses  # answered, and refused, in numbers
+
+
+# ---- one library, as before -------------------------------------------------------------------
+
+
+def test_a_single_library_server_serves_unbound_keys_and_keys_bound_to_default(
+    corpus_index: Path, embedder: Embedder
+) -> None:
+    keys = {
+        "old": new_key("old-room", ["buyer"]),
+        "default": new_key("default-room", ["buyer"], ["default"]),
+        "emea": new_key("emea-room", ["buyer"], ["emea"]),
+    }
+    settings = ServerSettings.load(index=corpus_index, api_keys=" ".join(k.key.line() for k in keys.values()))
+    with TestClient(create_app(settings, embedder=embedder, today=lambda: TODAY)) as api:
+        for key, params in ((keys["old"], {}), (keys["default"], {}), (keys["old"], {"library": "default"})):
+            response = api.post("/v1/recommendations", params=params, json=PROBLEM, headers=auth(key))
+            assert response.status_code == 200 and response.json()["items"]
+        assert api.get("/v1/ready").json()["library"] == "default"
+        error = _error(api.get("/v1/content", headers=auth(keys["emea"])), 404, "library_not_found")
+        assert "'emea'" in error["message"] and "default" not in error["message"]
+        _error(api.get("/v1/content", params={"library": "emea"}, headers=auth(keys["old"])), 404, "library_not_found")
+
+
+def test_recommender_mcp_serves_one_library_named_by_its_option() -> None:
+    from recommender.cli.mcp_cmd import one_library
+
+    several = Settings(libraries="emea=/srv/emea,apac=/srv/apac")
+    with pytest.raises(RecommenderError, match="choose one with --library NAME"):
+        one_library(several, None, index_given=False)
+    with pytest.raises(RecommenderError, match="no library 'amer' is configured"):
+        one_library(several, "amer", index_given=False)
+    assert one_library(several, "apac", index_given=False).served_libraries() == {"apac": Path("/srv/apac")}
+    assert one_library(Settings(index=Path("/srv/x")), None, index_given=False).served_libraries() == {
+        "default": Path("/srv/x")
+    }
