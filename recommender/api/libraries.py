@@ -17,8 +17,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from indexer.embed import Embedder
+from indexer.errors import IndexMissingError
 from indexer.settings import Settings
 from indexer.store import current_build
 from indexer.vocabulary import Vocabulary
@@ -74,7 +76,7 @@ class Libraries:
         shared: Embedder | None = None
         for name in settings.served_libraries():
             own = settings.for_library(name)
-            current_build(own.index)  # a missing index is reported as such before the event store is made beside it
+            _check_published(name, own.index, named=bool(settings.libraries))
             history = existing_store(own) if read_only else EventStore(store_path(own))
             live = LiveIndex(own, embedder, today=today, history=history, reuse=shared)
             shared = live.current.recommender.retriever.embedder
@@ -130,6 +132,20 @@ class Libraries:
                 details={"hint": "Ask the server's operator which server serves your library."},
             )
         return allowed[names[0]]
+
+
+def _check_published(name: str, root: Path, *, named: bool) -> None:
+    """A missing index is reported as such (naming its library) before the event store is made beside it."""
+    try:
+        current_build(root)
+    except IndexMissingError as exc:
+        if not named:
+            raise
+        raise IndexMissingError(
+            f"library '{name}': {exc.message}",
+            hint=f"Build it with 'recommender index PATH --index {root}', or correct its folder in "
+            "RECOMMENDER_LIBRARIES (or --library NAME=DIR).",
+        ) from exc
 
 
 def _not_found(who: str, asked: str) -> ApiError:
