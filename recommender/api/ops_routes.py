@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import anyio
-from fastapi import APIRouter, Depends, Security
-from fastapi.security import HTTPAuthorizationCredentials
+from fastapi import APIRouter, Depends, Request
 
 from indexer.errors import RecommenderError
 from recommender.api.auth import Authenticator, Caller, Chosen, LibraryQuery, bearer
@@ -26,14 +25,13 @@ def ops_routes(libraries: Libraries, auth: Authenticator) -> APIRouter:
     @router.get(
         "/ready", response_model=Ready, responses={**answer_example("serving"), **documented(401, 403, 404, 422)}
     )
-    async def ready(
-        library: LibraryQuery = None, credentials: HTTPAuthorizationCredentials | None = Security(bearer)
-    ) -> Ready:
+    async def ready(request: Request, library: LibraryQuery = None) -> Ready:
         """The index being served: model, counts, build time (no key needed on a server with one library).
 
         On a server with several libraries, send a key (and `library` when it has several) to see its
         library's build; without a key the answer only says that every library is loaded.
         """
+        credentials = await bearer(request)  # optional, so not declared: the schema says no key is needed
         if credentials is None and library is None:
             only = libraries.only()
             return only.ready() if only is not None else Ready()
