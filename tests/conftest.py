@@ -52,3 +52,15 @@ def corpus_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -
 def corpus_summary(corpus_index: Path, embedder: Embedder) -> BuildSummary:
     """A second build of the unchanged corpus: what an incremental re-run reports."""
     return build_index([CORPUS], options=BuildOptions(index=corpus_index), embedder=embedder, vocabulary=Vocabulary())
+
+
+TENANT_B = ROOT / "tests" / "data" / "tenant_b"
+
+
+@pytest.fixture(scope="session")
+def tenant_b_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
+    """A second, tiny library (tests/data/tenant_b: marker words in ids, titles and text) indexed once; tests
+    that write to a library (events, builds) work on their own copy."""
+    root = tmp_path_factory.mktemp("tenant-b-index")
+    build_index([TENANT_B], options=BuildOptions(index=root), embedder=embedder, vocabulary=Vocabulary())
+    return root

@@ -45,12 +45,18 @@ def wait_ready(url: str, process: subprocess.Popen, log: Path) -> None:
 
 
 @contextlib.contextmanager
-def serving(index: Path, env: dict[str, str], log: Path) -> Iterator[tuple[str, int]]:
-    """Serve `index` until the block ends; yields the base URL and the port. The server's output goes to `log`."""
+def serving(index: Path | dict[str, Path], env: dict[str, str], log: Path) -> Iterator[tuple[str, int]]:
+    """Serve `index` (or several libraries, name -> index) until the block ends; yields the base URL and the
+    port. The server's output goes to `log`."""
     port = free_port()
+    where = (
+        [f"--library={name}={root}" for name, root in index.items()]
+        if isinstance(index, dict)
+        else ["--index", str(index)]
+    )
     with log.open("w") as sink:
         process = subprocess.Popen(
-            [str(RECOMMENDER), "serve", "--port", str(port), "--index", str(index)],
+            [str(RECOMMENDER), "serve", "--port", str(port), *where],
             stdout=sink,
             stderr=subprocess.STDOUT,
             env=env,

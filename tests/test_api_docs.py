@@ -16,7 +16,7 @@ from indexer.embed import Embedder
 from recommender.api.app import create_app
 from recommender.api.docs_routes import STATIC
 from recommender.api.errors import ErrorBody
-from recommender.api.schemas import AskRequest, Health, Ready, ReloadResult
+from recommender.api.schemas import AskRequest, Health, Ready, ReloadResult, ReloadResults
 from recommender.api.settings import ServerSettings
 from recommender.catalog import ContentDetail, ContentPage
 from recommender.events.models import Appended, EventBatch
@@ -34,6 +34,7 @@ MODELS: dict[str, type[BaseModel]] = {
         Health,
         Ready,
         ReloadResult,
+        ReloadResults,
         ErrorBody,
         EventBatch,
         Appended,
@@ -111,7 +112,7 @@ def test_every_operation_has_request_and_response_examples_that_are_valid(docume
                 has_example = parameter.get("example") is not None or parameter.get("examples")
                 assert has_example or parameter["schema"].get("examples"), f"{where} {parameter['name']}: no example"
             if body is None and not parameters:
-                assert method == "get" or path == "/v1/index/reload", f"{where} takes nothing: is that right?"
+                assert method == "get" or path == "/v1/index/reload-all", f"{where} takes nothing: is that right?"
             for status, response in operation["responses"].items():
                 content = response.get("content", {}).get("application/json")
                 assert content is not None, f"{where} {status} documents no JSON body"

@@ -168,12 +168,12 @@ def _problem(error: Mapping[str, Any]) -> dict[str, str]:
 _DESCRIPTIONS = {
     400: "the request body is not UTF-8 text (other bytes, UTF-16 or UTF-32, or a byte-order mark)",
     401: "no API key, or one that is not configured (WWW-Authenticate: Bearer)",
-    403: "the key's scope does not allow this",
-    404: "no such item this key may see",
+    403: "the key's scope does not allow this, or the key is bound to no library on a server with several",
+    404: "no such item this key may see, or no such library for this key (library_not_found)",
     408: "the request body did not arrive within api_body_timeout_seconds of its headers",
     409: "the newest published index cannot be used (corrupt, another model); the previous one keeps serving",
     413: "the request body is over the size limit",
-    422: "the request is not valid; details.field names the field",
+    422: "the request is not valid; details.field names the field (library_required: choose one of details.libraries)",
     429: "the key's rate limit is used up; wait Retry-After seconds",
     503: "no index is published",
 }

@@ -1,8 +1,13 @@
 """API keys: random secrets handed to clients; the server keeps only their SHA-256 and scopes.
 
-A key is configured as one line, `<name>:<scope>[,<scope>...]:<sha256 hex>`, for example
+A key is configured as one line, `<name>:<scope>[,<scope>...]:<sha256 hex>[:<library>[,<library>...]]`:
 
-    acme-deal-room:buyer:4f0c...e91a
+    acme-deal-room:buyer:4f0c...e91a            # no library: only on a server with a single library
+    emea-room:buyer:77aa...03c1:emea            # bound to the library 'emea'
+    ops:admin:9b1e...c4d2:emea,apac             # may reload both
+
+The libraries a key is bound to are part of its configuration line, not of its secret, so an operator
+can bind a key again without handing out a new one.
 
 Keys are 32 random bytes, so a plain SHA-256 is enough (no password stretching is needed), and
 a presented key is compared with every configured digest in constant time.
@@ -19,6 +24,8 @@ from dataclasses import dataclass
 from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+
+from indexer.settings import library_name
 
 Scope = Literal["buyer", "seller", "admin"]
 SCOPES: tuple[Scope, ...] = get_args(Scope)
@@ -40,6 +47,14 @@ class ApiKey(BaseModel):
     name: str
     scopes: frozenset[Scope]
     digest: str
+    libraries: frozenset[str] = frozenset()  # none: usable only on a server with a single library
+
+    @field_validator("libraries")
+    @classmethod
+    def _libraries(cls, value: frozenset[str]) -> frozenset[str]:
+        for name in value:
+            library_name(name)
+        return value
 
     @field_validator("name")
     @classmethod
@@ -71,16 +86,25 @@ class ApiKey(BaseModel):
     def parse(cls, line: str) -> ApiKey:
         """An ApiKey from its configuration line; ValueError says what is wrong."""
         parts = line.strip().split(":")
-        if len(parts) != 3:
-            raise ValueError(f"'{_redact(line)}' is not a key line; expected <name>:<scope>[,<scope>]:<sha256>")
-        name, scopes, hexdigest = parts
+        if len(parts) not in (3, 4):
+            raise ValueError(
+                f"'{_redact(line)}' is not a key line; expected <name>:<scope>[,<scope>]:<sha256>[:<library>[,...]]"
+            )
+        name, scopes, hexdigest = parts[:3]
         unknown = [s for s in scopes.split(",") if s not in SCOPES]
         if unknown:
             raise ValueError(f"unknown scope(s) {', '.join(unknown)} for key '{name}'; use {', '.join(SCOPES)}")
-        return cls(name=name, scopes=frozenset(scopes.split(",")), digest=hexdigest)  # type: ignore[arg-type]
+        libraries = parts[3].split(",") if len(parts) == 4 else []
+        return cls(
+            name=name,
+            scopes=frozenset(scopes.split(",")),  # type: ignore[arg-type]
+            digest=hexdigest,
+            libraries=frozenset(libraries),
+        )
 
     def line(self) -> str:
-        return f"{self.name}:{','.join(s for s in SCOPES if s in self.scopes)}:{self.digest}"
+        line = f"{self.name}:{','.join(s for s in SCOPES if s in self.scopes)}:{self.digest}"
+        return f"{line}:{','.join(sorted(self.libraries))}" if self.libraries else line
 
 
 @dataclass(frozen=True)
@@ -89,10 +113,11 @@ class NewKey:
     key: ApiKey  # what the server is configured with
 
 
-def new_key(name: str, scopes: Iterable[Scope]) -> NewKey:
-    """A fresh random key and its configuration entry."""
+def new_key(name: str, scopes: Iterable[Scope], libraries: Iterable[str] = ()) -> NewKey:
+    """A fresh random key and its configuration entry, bound to `libraries` (none: a single-library server's)."""
     secret = KEY_PREFIX + secrets.token_urlsafe(32)
-    return NewKey(secret=secret, key=ApiKey(name=name, scopes=frozenset(scopes), digest=digest(secret)))
+    key = ApiKey(name=name, scopes=frozenset(scopes), digest=digest(secret), libraries=frozenset(libraries))
+    return NewKey(secret=secret, key=key)
 
 
 class KeyRing:

@@ -67,16 +67,18 @@ class LiveIndex:
         *,
         today: Callable[[], dt.date] = dt.date.today,
         history: EventStore | None = None,
+        reuse: Embedder | None = None,
     ) -> None:
         """`embedder`: a loaded encoder every build must have been made with; by default each build's own.
-        `history`: the engagement events every build answers with (they live beside the builds)."""
+        `history`: the engagement events every build answers with (they live beside the builds).
+        `reuse`: an encoder already loaded (another library's), kept when the first build uses the same."""
         self._settings = settings
         self._history = history
         self._embedder = embedder
         self._today = today
         self._vocabulary: Vocabulary = load_vocabulary(settings.vocabulary)
         self._lock = threading.Lock()
-        self._served = self._load()
+        self._served = self._load(reuse=reuse)
 
     @property
     def current(self) -> Served:

@@ -1,8 +1,9 @@
 """The MCP server mounted in the HTTP API at /mcp (streamable HTTP), behind the same API keys and scopes.
 
 Every request to /mcp must carry a key with the buyer or seller scope (as /v1/recommendations does) and
-is counted against that key's rate; each tool then serves the key's audience, so a buyer key never gets
-internal content through MCP either.
+is counted against that key's rate; each tool then serves the key's audience from the key's library
+(its `library` argument chooses when the key has several), so a buyer key never gets internal content,
+nor any key another library's, through MCP either.
 """
 
 from __future__ import annotations
@@ -17,15 +18,15 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from recommender.api.auth import Authenticator, Caller
 from recommender.api.errors import ApiError, respond
-from recommender.api.live import LiveIndex
+from recommender.api.libraries import Libraries
 from recommender.mcp_server import build_server
 
 READER_SCOPES = frozenset({"buyer", "seller"})
 
 
-def mcp_server(live: LiveIndex, auth: Authenticator) -> MCPServer:
-    """The MCP server over the live build, its callers identified by the API key each request carries."""
-    return build_server(lambda: live.current, caller_of=lambda headers: auth.identify(credentials_of(headers)))
+def mcp_server(libraries: Libraries, auth: Authenticator) -> MCPServer:
+    """The MCP server over the live libraries, its callers identified by the API key each request carries."""
+    return build_server(libraries, caller_of=lambda headers: auth.identify(credentials_of(headers)))
 
 
 class McpMount:

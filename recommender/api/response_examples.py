@@ -246,6 +246,7 @@ HEALTH: dict[str, Any] = {"status": "ok"}
 
 READY: dict[str, Any] = {
     "status": "ready",
+    "library": "default",
     "model": "all-MiniLM-L6-v2@b32e67c1cded",
     "build_id": "20261130T081707355547Z-5566fa",
     "built_at": "2026-11-30T08:17:10.906758Z",
@@ -254,6 +255,7 @@ READY: dict[str, Any] = {
 }
 
 RELOAD: dict[str, Any] = {
+    "library": "default",
     "changed": False,
     "build_id": "20261130T081707355547Z-5566fa",
     "previous_build_id": "20261130T081707355547Z-5566fa",
@@ -335,6 +337,10 @@ ANSWERS: dict[str, tuple[str, dict[str, Any]]] = {
     "alive": ("Alive", HEALTH),
     "serving": ("The sample corpus", READY),
     "unchanged": ("Already serving the newest build", RELOAD),
+    "all_unchanged": (
+        "Two libraries, both already serving their newest build",
+        {"libraries": [{**RELOAD, "library": "emea"}, {**RELOAD, "library": "apac"}], "refused": {}},
+    ),
     "stored": ("Two events: one new, one already stored under its id", {"stored": 1, "duplicates": 1}),
 }
 

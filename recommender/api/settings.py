@@ -11,6 +11,10 @@ environment variables and explicit overrides (the `serve` command's options):
     RECOMMENDER_API_KEYS="acme-deal-room:buyer:4f0c...e91a ops:admin:77aa...03c1"   # whitespace-separated
     RECOMMENDER_API_CORS_ORIGINS="https://room.acme.example https://crm.example.com"  # browsers allowed to call
 
+Several libraries (issue 13): `libraries = {emea = "/srv/emea", apac = "/srv/apac"}` in the file, or
+`RECOMMENDER_LIBRARIES="emea=/srv/emea,apac=/srv/apac"`; keys and webhook sources are then bound to them
+(`<name>:<scopes>:<sha256>:emea`, `<source>@emea:<secret>`).
+
 With no keys configured the server may listen on a loopback address only.
 """
 
@@ -25,7 +29,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
 from pydantic_settings import EnvSettingsSource, NoDecode, SettingsConfigDict
 
-from indexer.settings import Settings
+from indexer.settings import Settings, library_name
 from recommender.api.errors import ServerConfigError
 from recommender.api.keys import ApiKey
 
@@ -38,24 +42,38 @@ MIN_SECRET_CHARS = 24
 
 
 class WebhookSource(BaseModel):
-    """A deal room allowed to post engagement events, and the secret it signs them with."""
+    """A deal room allowed to post engagement events, the secret it signs them with, and its libraries.
+
+    Configured as `<source>:<secret>`, or `<source>@<library>[,<library>]:<secret>` when bound to libraries.
+    """
 
     model_config = ConfigDict(frozen=True)
 
     name: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
     secret: Annotated[str, StringConstraints(min_length=MIN_SECRET_CHARS)]
+    libraries: frozenset[str] = frozenset()
+
+    @field_validator("libraries")
+    @classmethod
+    def _libraries(cls, value: frozenset[str]) -> frozenset[str]:
+        for name in value:
+            library_name(name)
+        return value
 
     @classmethod
     def parse(cls, line: str) -> WebhookSource:
-        name, sep, secret = line.strip().partition(":")
+        source, sep, secret = line.strip().partition(":")
+        name, bound, libraries = source.partition("@")
         if not sep:
-            raise ValueError(f"'{name[:20]}...' is not a webhook source line; expected <source>:<secret>")
+            raise ValueError(
+                f"'{name[:20]}...' is not a webhook source line; expected <source>[@<library>[,...]]:<secret>"
+            )
         if len(secret) < MIN_SECRET_CHARS:
             raise ValueError(f"the secret of webhook source '{name}' is shorter than {MIN_SECRET_CHARS} characters")
-        return cls(name=name, secret=secret)
+        return cls(name=name, secret=secret, libraries=frozenset(libraries.split(",") if bound else ()))
 
     def __repr__(self) -> str:
-        return f"WebhookSource(name={self.name!r}, secret=***)"
+        return f"WebhookSource(name={self.name!r}, libraries={sorted(self.libraries)!r}, secret=***)"
 
 
 def is_loopback(host: str) -> bool:
@@ -144,6 +162,10 @@ class ServerSettings(Settings):
 
     def webhook_secrets(self) -> dict[str, str]:
         return {s.name: s.secret for s in self.events_secrets}
+
+    def webhook_libraries(self) -> dict[str, frozenset[str]]:
+        """The libraries each webhook source is bound to (none: only on a server with a single library)."""
+        return {s.name: s.libraries for s in self.events_secrets}
 
     @field_validator("api_keys", mode="before")
     @classmethod

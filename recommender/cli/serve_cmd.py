@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from indexer.errors import InvalidRequestError, RecommenderError
+from indexer.settings import LIBRARY_NAME_RULE
 from recommender.api.keys import SCOPES, new_key
 from recommender.cli.app import app, err, settings_of, user_errors
 
@@ -35,6 +36,12 @@ def serve_command(
         envvar="RECOMMENDER_API_CONFIG",
         help="TOML file with settings (index, api_keys, api_host, ...); the environment overrides it.",
     ),
+    library: list[str] = typer.Option(
+        [],
+        "--library",
+        help="A library to serve, as NAME=DIR (lowercase name, index folder); repeat for several. "
+        "Default: RECOMMENDER_LIBRARIES, or the one --index as the library 'default'.",
+    ),
 ) -> None:
     """Serve the recommender over HTTP (docs at /docs); loads the index and its encoder once at start-up."""
     try:
@@ -50,9 +57,15 @@ def serve_command(
             hint="Install the serving extra: pip install 'buyer-content-recommender[serve]' (make install does it).",
         ) from exc
 
+    if index is not None and library:
+        raise InvalidRequestError(
+            "give --index for one library or --library NAME=DIR for several, not both",
+            hint="With --library, each library names its own index folder.",
+        )
     core = settings_of(ctx)
     settings = ServerSettings.load(
         config,
+        libraries=library or None,
         index=index,
         api_host=host,
         api_port=port,
@@ -68,7 +81,8 @@ def serve_command(
             "To serve deal rooms, create keys with 'recommender keys create'.",
             highlight=False,
         )
-    err.print(f"Loading the index at {settings.index} and its encoder ...", highlight=False)
+    for name, folder in settings.served_libraries().items():
+        err.print(f"Loading library '{name}' from {folder} ...", highlight=False)
     api = create_app(settings)
     limits = ConnectionLimits(
         header_timeout=settings.api_header_timeout_seconds, per_client=settings.api_max_connections_per_client
@@ -97,6 +111,11 @@ def create_key_command(
     scope: list[str] = typer.Option(
         ..., "--scope", help="buyer (deal rooms), seller or admin (reload); repeat for several."
     ),
+    library: list[str] = typer.Option(
+        [],
+        "--library",
+        help="The library the key is bound to; repeat for several. Needed on a server with several libraries.",
+    ),
 ) -> None:
     """Make a new random key: prints the key (give it to the client, shown once) and the line to configure."""
     unknown = [s for s in scope if s not in SCOPES]
@@ -105,9 +124,12 @@ def create_key_command(
             f"unknown scope(s) {', '.join(unknown)}", hint=f"Use --scope {' / '.join(SCOPES)}.", field="scope"
         )
     try:
-        made = new_key(name, [s for s in SCOPES if s in scope])
+        made = new_key(name, [s for s in SCOPES if s in scope], library)
     except ValueError as exc:
-        hint = "Give a --name of letters, digits, '.', '_', '-' and either buyer or seller (admin may go with either)."
+        hint = (
+            "Give a --name of letters, digits, '.', '_', '-', either buyer or seller (admin may go with either), "
+            f"and --library names of {LIBRARY_NAME_RULE}."
+        )
         raise InvalidRequestError(_first_error(exc), hint=hint) from None
     typer.echo(f"key:    {made.secret}")
     typer.echo(f"config: {made.key.line()}")

@@ -13,14 +13,14 @@ from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
 from recommender.api.auth import Authenticator
+from recommender.api.libraries import Libraries
 from recommender.api.limits import Workers
-from recommender.api.live import LiveIndex
 from recommender.web.routes import STATIC, web_routes
 
 
 def install_web(
     app: FastAPI,
-    live: LiveIndex,
+    libraries: Libraries,
     auth: Authenticator,
     workers: Workers,
     *,
@@ -28,4 +28,4 @@ def install_web(
 ) -> None:
     """Serve the seller's page at `/`, the library page at `/library`, and their assets under `/ui/static`."""
     app.mount("/ui/static", StaticFiles(directory=STATIC), name="ui-static")
-    app.include_router(web_routes(live, auth, workers, today=today))
+    app.include_router(web_routes(libraries, auth, workers, today=today))

@@ -19,7 +19,7 @@ class AuditPages:
 
     def page(self, snapshot: IndexSnapshot, today: dt.date) -> str:
         with self._lock:
-            build = snapshot.manifest.build_id
+            build = str(snapshot.path)  # a build's folder: unique across the server's libraries, as its id may not be
             if self._last is None or self._last[:2] != (build, today):
                 self._last = (build, today, render_html(audit_library(snapshot, AuditOptions(today=today))))
             return self._last[2]

@@ -3,6 +3,7 @@
 "use strict";
 
 const KEY = "recommender.apiKey";
+const LIBRARY = "recommender.library";
 const MAX_PROBLEMS = 10;
 const $ = (selector) => document.querySelector(selector);
 
@@ -29,9 +30,19 @@ async function messageOf(response) {
   }
 }
 
+// The URL with the library chosen in the page's address (?library=) or on the key form (keys with several).
+function withLibrary(url) {
+  const library = new URLSearchParams(window.location.search).get("library") || sessionStorage.getItem(LIBRARY);
+  if (!library) return url;
+  const full = new URL(url, window.location.origin);
+  full.searchParams.set("library", library);
+  return full.pathname + full.search;
+}
+
 // GET or POST a fragment with the key; on 401 ask for a key again.
 async function fetchHtml(url, options = {}) {
-  const response = await fetch(url, { ...options, headers: { ...(options.headers || {}), ...authHeaders() } });
+  const headers = { ...(options.headers || {}), ...authHeaders() };
+  const response = await fetch(withLibrary(url), { ...options, headers });
   if (response.status === 401) {
     sessionStorage.removeItem(KEY);
     askForKey();
@@ -72,6 +83,9 @@ function setUpKey(start) {
   $("#key-form").addEventListener("submit", (event) => {
     event.preventDefault();
     sessionStorage.setItem(KEY, $("#api-key").value.trim());
+    const library = $("#library-name").value.trim();
+    if (library) sessionStorage.setItem(LIBRARY, library);
+    else sessionStorage.removeItem(LIBRARY);
     $("#api-key").value = "";
     $("#key-panel").hidden = true;
     $("#forget-key").hidden = false;
@@ -79,6 +93,7 @@ function setUpKey(start) {
   });
   $("#forget-key").addEventListener("click", () => {
     sessionStorage.removeItem(KEY);
+    sessionStorage.removeItem(LIBRARY);
     window.location.reload();
   });
   if (required && !sessionStorage.getItem(KEY)) {
