@@ -7,7 +7,9 @@ the reference the ONNX encoder is checked against.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -52,3 +54,23 @@ def corpus_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -
 def corpus_summary(corpus_index: Path, embedder: Embedder) -> BuildSummary:
     """A second build of the unchanged corpus: what an incremental re-run reports."""
     return build_index([CORPUS], options=BuildOptions(index=corpus_index), embedder=embedder, vocabulary=Vocabulary())
+
+
+@pytest.fixture(scope="session")
+def ray_local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
+    """A local Ray instance with 2 CPUs, started once for the session and shut down after it: no dashboard,
+    no usage statistics, its session files in this run's temporary folder."""
+    import os
+
+    import ray
+
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    ray.init(
+        num_cpus=2,
+        include_dashboard=False,
+        configure_logging=False,
+        log_to_driver=False,
+        _temp_dir=str(tmp_path_factory.mktemp("ray")),
+    )
+    yield ray
+    ray.shutdown()
