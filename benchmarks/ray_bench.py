@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import logging
 import os
 import statistics
 import time
@@ -70,8 +71,11 @@ def time_engine(
 
 def run(*, rounds: int, count: int, runtime: str, batch_size: int, log: Any = print) -> dict[str, Any]:
     import ray
+    import ray.data  # before quietening it: importing Ray Data sets its loggers' levels
 
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    for name in ("ray", "ray.data"):  # no execution plans between the rounds
+        logging.getLogger(name).setLevel(logging.ERROR)
     local_encoder = indexing_encoder(Settings(runtime=runtime, encoder_threads=2), exports=EXPORTS)  # type: ignore[arg-type]
     texts = bench_texts(count, local_encoder)
     chunks = chunks_of(texts, batch_size)
@@ -171,27 +175,33 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.ray_bench", description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--texts", type=int, default=1200, help="how many of the corpus's texts (default 1200)")
+    parser.add_argument(
+        "--texts", type=int, default=2560, help="how many of the corpus's texts (default 2560: 10 chunks)"
+    )
     parser.add_argument("--runtime", choices=("onnx", "torch"), default="onnx")
     parser.add_argument("--batch-size", type=int, default=BuildOptions.batch_size)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
     console = Console()
+    info = machine()  # before the rounds: the load average at the start
     result = run(
         rounds=args.rounds, count=args.texts, runtime=args.runtime, batch_size=args.batch_size, log=console.print
     )
     console.print(table(result))
     for line in summary_lines(result):
         console.print(line)
-    write(result, args.out)
+    write(result, args.out, info)
     console.print(f"wrote {args.out}")
     return result
 
 
-def write(result: dict[str, Any], path: Path) -> None:
-    from benchmarks.run import machine  # the same machine record as every other part
+def machine() -> dict[str, Any]:
+    from benchmarks.run import machine as record  # the same machine record as every other part
 
-    info = machine()
+    return record()
+
+
+def write(result: dict[str, Any], path: Path, info: dict[str, Any]) -> None:
     info["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     payload = {
         "part": "ray",

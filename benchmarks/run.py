@@ -196,7 +196,7 @@ def run_load(console: Console, requests: int) -> dict[str, Any]:
 
 def run_ray(console: Console, rounds: int) -> dict[str, Any]:
     result = ray_bench.run(
-        rounds=rounds, count=1200, runtime="onnx", batch_size=BuildOptions.batch_size, log=console.print
+        rounds=rounds, count=2560, runtime="onnx", batch_size=BuildOptions.batch_size, log=console.print
     )
     console.print(ray_bench.table(result))
     for line in ray_bench.summary_lines(result):
