@@ -66,10 +66,7 @@ def batch_command(
 ) -> None:
     """Answer every request in a JSONL file; bad lines are reported and skipped (exit status 1), the rest completes."""
     if resume and out_file is None:
-        raise RecommenderError(
-            "--resume needs --out: the file whose results are kept",
-            hint="Add --out FILE, the file of the run to continue.",
-        )
+        raise typer.BadParameter("--resume needs --out: the file whose results are kept", param_hint="--resume")
     check_engine_options(engine, address=address, workers=workers)
     if not requests.is_file():
         raise RecommenderError(
