@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TORCH := torch==2.13.0
 
-EXTRAS := index,eval,serve,test
+EXTRAS := index,eval,serve,test,ray
 SOURCEGRAPH := ../shared/evaldata/sales-realworld/sourcegraph-handbook/content/departments
 
 .PHONY: demo test lint bench eval serve-venv install clean

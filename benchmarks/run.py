@@ -1,6 +1,6 @@
 """Speed benchmarks, one entry point: `make bench` = `python -m benchmarks.run`.
 
-    python -m benchmarks.run [--only index,query,coldstart,load,slow,quality,venv,scale] [--rounds N] [--sizes ...]
+    python -m benchmarks.run [--only index,query,coldstart,load,slow,quality,venv,scale,ray] [--rounds N] [--sizes ...]
 
 Parts (each prints a table and writes benchmarks/results/<part>.json, with the machine it ran on):
 - index: pieces per second of a full build next to the bare encode of the same texts
@@ -16,7 +16,9 @@ Parts (each prints a table and writes benchmarks/results/<part>.json, with the m
   (benchmarks/quality_bench.py; slow the first time: it indexes SciFact per precision);
 - venv: a torch-free '.[serve]' venv answers from a built index; venv sizes (benchmarks/serve_venv.py);
 - scale: exact against approximate vector search on synthetic libraries up to 1M pieces
-  (benchmarks/scale_bench.py; about half an hour at 1M).
+  (benchmarks/scale_bench.py; about half an hour at 1M);
+- ray: embedding throughput of one local process against 1 and 2 Ray workers, and a cluster
+  projection from the per-worker rate (benchmarks/ray_bench.py; needs the ray extra).
 All figures are medians over rounds; where two things are compared they run interleaved.
 """
 
@@ -43,13 +45,14 @@ from benchmarks import (
     load_bench,
     quality_bench,
     query_bench,
+    ray_bench,
     scale_bench,
     serve_venv,
     slow_clients,
 )
 from indexer.build import BuildOptions
 
-PARTS = ("index", "query", "coldstart", "load", "slow", "quality", "venv", "scale")
+PARTS = ("index", "query", "coldstart", "load", "slow", "quality", "venv", "scale", "ray")
 RESULTS = Path("benchmarks/results")
 BENCH_INDEX = Path(".recommender/bench/corpus-index")
 REAL_INDEX = Path(".recommender/eval/scifact/index")  # built by `recommender eval --dataset ../shared/evaldata/scifact`
@@ -191,6 +194,16 @@ def run_load(console: Console, requests: int) -> dict[str, Any]:
     return load_bench.main(["--requests", str(requests)])
 
 
+def run_ray(console: Console, rounds: int) -> dict[str, Any]:
+    result = ray_bench.run(
+        rounds=rounds, count=2560, runtime="onnx", batch_size=BuildOptions.batch_size, log=console.print
+    )
+    console.print(ray_bench.table(result))
+    for line in ray_bench.summary_lines(result):
+        console.print(line)
+    return result
+
+
 def run_quality(console: Console, dataset: Path) -> dict[str, Any]:
     result = quality_bench.run(dataset, log=console.print)
     table = Table(
@@ -274,6 +287,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             result = run_quality(console, args.dataset)
         elif part == "venv":
             result = serve_venv.main([])
+        elif part == "ray":
+            result = run_ray(console, min(args.rounds, 3))
         else:
             result = run_coldstart(console, args.rounds)
         info["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]

@@ -23,6 +23,7 @@ from indexer.chunk import Budget, chunk_section
 from indexer.documents import Document, read_document, reading_minutes
 from indexer.duplicates import DuplicatePair, Library, find_pairs, mean_vectors
 from indexer.embed import Embedder
+from indexer.engines import EmbeddingEngine, LocalEngine
 from indexer.errors import RecommenderError, StrictModeError
 from indexer.issues import FileIssue, Severity, printable
 from indexer.keyword import KeywordConfig, KeywordIndex
@@ -116,8 +117,11 @@ def build_index(
     embedder: Embedder,
     vocabulary: Vocabulary,
     progress: Progress | None = None,
+    engine: EmbeddingEngine | None = None,
 ) -> BuildSummary:
-    """Index the markdown under `paths` and publish it at `options.index`, atomically."""
+    """Index the markdown under `paths` and publish it at `options.index`, atomically.
+
+    `engine` embeds the texts the cache does not hold (default: in this process; indexer/engines.py)."""
     started = time.perf_counter()
     sink = progress or _Silent()
     root = options.index
@@ -134,7 +138,7 @@ def build_index(
             unrelated_problems()
         )  # asked of the library to calibrate its gaps; embedded (and cached) with the rest
         everything, missing = _embed_cached(
-            [*texts, *sentence_texts, *questions], embedder, root, options.batch_size, sink
+            [*texts, *sentence_texts, *questions], embedder, root, options.batch_size, sink, engine or LocalEngine()
         )
         vectors, sentence_vectors = everything[: len(texts)], everything[len(texts) : len(texts) + len(sentence_texts)]
         build_id = new_build_id()
@@ -433,7 +437,7 @@ def _prefix(document: Document, heading_path: tuple[str, ...]) -> str:
 
 
 def _embed_cached(
-    texts: Sequence[str], embedder: Embedder, root: Path, batch_size: int, sink: Progress
+    texts: Sequence[str], embedder: Embedder, root: Path, batch_size: int, sink: Progress, engine: EmbeddingEngine
 ) -> tuple[np.ndarray, set[str]]:
     """Vectors of `texts` in order, and the hashes of the texts that had to be embedded (not cached)."""
     cache = EmbeddingCache(
@@ -447,9 +451,11 @@ def _embed_cached(
             dict.fromkeys(h for h in hashes if h not in known), key=lambda h: -len(by_hash[h])
         )  # chunks of like length pad little
         sink.phase("embedding", len(missing))
-        for start in range(0, len(missing), batch_size * 8):
-            chunk = missing[start : start + batch_size * 8]
-            vectors = embedder.embed([by_hash[h] for h in chunk], batch_size=batch_size, progress=sink.advance)
+        chunks = [missing[start : start + batch_size * 8] for start in range(0, len(missing), batch_size * 8)]
+        texts_of = [[by_hash[h] for h in chunk] for chunk in chunks]
+        for chunk, vectors in zip(
+            chunks, engine.embed_chunks(embedder, texts_of, batch_size=batch_size, progress=sink.advance), strict=True
+        ):
             cache.put_many(chunk, vectors)
             known.update(zip(chunk, vectors, strict=True))
         matrix = (

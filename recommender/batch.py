@@ -20,10 +20,10 @@ import json
 import logging
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from indexer.errors import InvalidRequestError, RecommenderError
 from recommender.batch_sinks import BatchResult, RequestId, ResultSink
@@ -35,7 +35,17 @@ if TYPE_CHECKING:
     )  # the protocol only: importing the builder would bring markdown-it into every command
 
 log = logging.getLogger(__name__)
-__all__ = ["BatchResult", "RequestId", "ResultSink", "prepare_output", "read_results", "run_batch"]
+__all__ = [
+    "Answerer",
+    "BatchResult",
+    "LocalAnswerer",
+    "RequestId",
+    "ResultSink",
+    "answer_batch",
+    "prepare_output",
+    "read_results",
+    "run_batch",
+]
 
 
 @dataclass(frozen=True)
@@ -223,6 +233,31 @@ class _Tally:
     bad: list[BadLine] = field(default_factory=list)
 
 
+class Answerer(Protocol):
+    """Answers requests, in their order, one BatchResult (or a BadLine for an invalid request) each."""
+
+    def answer_all(self, requests: Iterable[BatchRequest]) -> Iterator[BatchResult | BadLine]: ...
+
+
+class LocalAnswerer:
+    """Answers in this process, one request after another, as they are read."""
+
+    def __init__(self, recommender: Recommender) -> None:
+        self.recommender = recommender
+
+    def answer_all(self, requests: Iterable[BatchRequest]) -> Iterator[BatchResult | BadLine]:
+        return (answer_one(self.recommender, request) for request in requests)
+
+
+def answer_one(recommender: Recommender, request: BatchRequest) -> BatchResult | BadLine:
+    """One request's result, or a BadLine saying why the request cannot be answered."""
+    try:
+        answer = recommender.recommend(parse_request(request.data))
+    except InvalidRequestError as exc:
+        return BadLine(request.line, request.id, exc.message)
+    return BatchResult(id=request.id, recommendation=answer)
+
+
 def run_batch(
     recommender: Recommender,
     requests: Path,
@@ -232,37 +267,54 @@ def run_batch(
     progress: Progress | None = None,
 ) -> BatchSummary:
     """Answer every request in `requests` whose id is not in `done`, each written whole to `sink`."""
+    return answer_batch(LocalAnswerer(recommender), requests, sink, done=done, progress=progress)
+
+
+def answer_batch(
+    answerer: Answerer,
+    requests: Path,
+    sink: ResultSink,
+    *,
+    done: frozenset[str] = frozenset(),
+    progress: Progress | None = None,
+) -> BatchSummary:
+    """As `run_batch`, with the answering done by `answerer` (in this process, or on Ray workers). Results are
+    written in the order of the requests, each whole, as soon as it and those before it are answered."""
     started = time.perf_counter()
     total = count_lines(requests)
     if progress is not None:
         progress.phase("recommending", total)
     tally = _Tally()
-    for item in read_requests(requests):
-        _answer(recommender, item, sink, done, tally)
+    for outcome in answerer.answer_all(_to_answer(read_requests(requests), sink, done, tally, progress)):
+        if isinstance(outcome, BadLine):
+            tally.bad.append(outcome)
+        else:
+            sink.write(outcome)
+            tally.written += 1
         if progress is not None:
             progress.advance(1)
-    return BatchSummary(
-        total, tally.written, tally.already_done, tuple(tally.bad), seconds=time.perf_counter() - started
-    )
+    bad = tuple(sorted(tally.bad, key=lambda b: b.line))
+    return BatchSummary(total, tally.written, tally.already_done, bad, seconds=time.perf_counter() - started)
 
 
-def _answer(
-    recommender: Recommender, item: BatchRequest | BadLine, sink: ResultSink, done: frozenset[str], tally: _Tally
-) -> None:
-    if isinstance(item, BadLine):
-        tally.bad.append(item)
-        return
-    if key(item.id) in done:
-        tally.already_done += 1
-        return
-    refused = sink.refuse(item.id)
-    if refused is not None:
-        tally.bad.append(BadLine(item.line, item.id, refused))
-        return
-    try:
-        answer = recommender.recommend(parse_request(item.data))
-    except InvalidRequestError as exc:
-        tally.bad.append(BadLine(item.line, item.id, exc.message))
-        return
-    sink.write(BatchResult(id=item.id, recommendation=answer))
-    tally.written += 1
+def _to_answer(
+    items: Iterable[BatchRequest | BadLine],
+    sink: ResultSink,
+    done: frozenset[str],
+    tally: _Tally,
+    progress: Progress | None,
+) -> Iterator[BatchRequest]:
+    """The requests still to answer; bad lines, ids already done and ids the sink refuses are tallied here."""
+    for item in items:
+        if isinstance(item, BatchRequest) and key(item.id) not in done:
+            refused = sink.refuse(item.id)
+            if refused is None:
+                yield item
+                continue
+            tally.bad.append(BadLine(item.line, item.id, refused))
+        elif isinstance(item, BadLine):
+            tally.bad.append(item)
+        else:
+            tally.already_done += 1
+        if progress is not None:
+            progress.advance(1)

@@ -7,7 +7,9 @@ the reference the ONNX encoder is checked against.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -64,3 +66,23 @@ def tenant_b_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder)
     root = tmp_path_factory.mktemp("tenant-b-index")
     build_index([TENANT_B], options=BuildOptions(index=root), embedder=embedder, vocabulary=Vocabulary())
     return root
+
+
+@pytest.fixture(scope="session")
+def ray_local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
+    """A local Ray instance with 2 CPUs, started once for the session and shut down after it: no dashboard,
+    no usage statistics, its session files in this run's temporary folder."""
+    import os
+
+    import ray
+
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    ray.init(
+        num_cpus=2,
+        include_dashboard=False,
+        configure_logging=False,
+        log_to_driver=False,
+        _temp_dir=str(tmp_path_factory.mktemp("ray")),
+    )
+    yield ray
+    ray.shutdown()

@@ -7,6 +7,7 @@ import functools
 import os
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
@@ -14,9 +15,11 @@ import typer
 from rich.markup import escape
 
 from indexer.errors import RecommenderError
-from recommender.batch import BatchSummary, prepare_output, run_batch
+from indexer.settings import Settings
+from recommender.batch import Answerer, BatchSummary, LocalAnswerer, answer_batch, prepare_output
 from recommender.batch_sinks import Blocks, FilePerResult, JsonLines, ResultSink
 from recommender.cli.app import app, err, settings_of, user_errors
+from recommender.cli.engines import Engine, check_engine_options, quiet_ray
 from recommender.cli.formats import OutputFormat, formatted
 from recommender.cli.progress import TerminalProgress
 from recommender.service import Recommender
@@ -45,16 +48,33 @@ def batch_command(
     index: Path | None = typer.Option(
         None, "--index", help="Index directory (default .recommender/index, or RECOMMENDER_INDEX)."
     ),
+    engine: Engine = typer.Option(
+        Engine.local,
+        "--engine",
+        help="Where requests are answered: local (this process) or ray (Ray actors, one Recommender each; "
+        "needs the ray extra). The output is the same.",
+    ),
+    address: str | None = typer.Option(
+        None,
+        "--address",
+        help="--engine ray: the cluster ('auto' on a node of it, 'ray://HEAD:10001' from outside); "
+        "default: a new local Ray instance.",
+    ),
+    workers: int | None = typer.Option(
+        None, "--workers", min=1, help="--engine ray: workers, one CPU each (default: every CPU of the cluster)."
+    ),
 ) -> None:
     """Answer every request in a JSONL file; bad lines are reported and skipped (exit status 1), the rest completes."""
     if resume and out_file is None:
         raise typer.BadParameter("--resume needs --out: the file whose results are kept", param_hint="--resume")
+    check_engine_options(engine, address=address, workers=workers)
     if not requests.is_file():
         raise RecommenderError(
             f"no requests file at {requests}", hint="Give a JSONL file: one JSON request with an 'id' per line."
         )
+    place = _Engine(engine, address, workers)
     if fmt is not OutputFormat.json:
-        _formatted_batch(ctx, requests, out_file, fmt, resume=resume, index=index)
+        _formatted_batch(ctx, requests, out_file, fmt, resume=resume, index=index, place=place)
         return
     state = prepare_output(out_file, resume=resume) if out_file else None
     if state is not None and state.repaired_tail:
@@ -63,14 +83,39 @@ def batch_command(
             "that request runs again",
             highlight=False,
         )
-    recommender = Recommender.open(settings_of(ctx, index=index))
+    answerer = place.answerer(settings_of(ctx, index=index))
     with _output(out_file) as handle:
-        summary = _run(recommender, requests, JsonLines(handle), state.done if state else frozenset())
+        summary = _run(answerer, requests, JsonLines(handle), state.done if state else frozenset())
     _report(summary, state.existing.results if state else 0, out_file)
 
 
+@dataclass(frozen=True)
+class _Engine:
+    name: Engine
+    address: str | None
+    workers: int | None
+
+    def answerer(self, settings: Settings) -> Answerer:
+        """In this process, or on Ray; a missing ray extra or a bad index is refused before any request runs."""
+        if self.name is Engine.local:
+            return LocalAnswerer(Recommender.open(settings))
+        from indexer.engines import import_ray
+        from recommender.batch_ray import RayAnswerer
+
+        import_ray()
+        quiet_ray()
+        return RayAnswerer(settings, address=self.address, workers=self.workers)
+
+
 def _formatted_batch(
-    ctx: typer.Context, requests: Path, folder: Path | None, fmt: OutputFormat, *, resume: bool, index: Path | None
+    ctx: typer.Context,
+    requests: Path,
+    folder: Path | None,
+    fmt: OutputFormat,
+    *,
+    resume: bool,
+    index: Path | None,
+    place: _Engine,
 ) -> None:
     """One file per request id in `folder` (or blocks on stdout), each rendered in `fmt`."""
     render = functools.partial(formatted, fmt=fmt)
@@ -82,14 +127,14 @@ def _formatted_batch(
         files = FilePerResult(folder, ".md" if fmt is OutputFormat.markdown else ".txt", render)
         done = files.prepare(resume=resume)
         sink = files
-    recommender = Recommender.open(settings_of(ctx, index=index))
-    _report(_run(recommender, requests, sink, done), len(done), folder)
+    answerer = place.answerer(settings_of(ctx, index=index))
+    _report(_run(answerer, requests, sink, done), len(done), folder)
 
 
-def _run(recommender: Recommender, requests: Path, sink: ResultSink, done: frozenset[str]) -> BatchSummary:
+def _run(answerer: Answerer, requests: Path, sink: ResultSink, done: frozenset[str]) -> BatchSummary:
     try:
         with TerminalProgress(err) as progress:
-            return run_batch(recommender, requests, sink, done=done, progress=progress)
+            return answer_batch(answerer, requests, sink, done=done, progress=progress)
     except KeyboardInterrupt:
         err.print(
             "interrupted; every result written so far is complete - run again with --resume to continue",

@@ -11,6 +11,7 @@ from rich.markup import escape
 
 from indexer.vocabulary import load_vocabulary
 from recommender.cli.app import app, err, settings_of, user_errors
+from recommender.cli.engines import Engine, engine_of
 from recommender.cli.progress import progress_for
 
 if TYPE_CHECKING:
@@ -33,11 +34,26 @@ def index_command(
     as_json: bool = typer.Option(
         False, "--json", help="Print the summary as JSON on stdout (progress and problems go to stderr)."
     ),
+    engine: Engine = typer.Option(
+        Engine.local,
+        "--engine",
+        help="Where the texts are embedded: local (this process) or ray (Ray Data workers; needs the ray extra).",
+    ),
+    address: str | None = typer.Option(
+        None,
+        "--address",
+        help="--engine ray: the cluster ('auto' on a node of it, 'ray://HEAD:10001' from outside); "
+        "default: a new local Ray instance.",
+    ),
+    workers: int | None = typer.Option(
+        None, "--workers", min=1, help="--engine ray: workers, one CPU each (default: every CPU of the cluster)."
+    ),
 ) -> None:
     """Index a library of markdown content; re-running embeds only what changed."""
     from indexer.build import BuildOptions, build_index, check_sources
     from indexer.encoders import exports_of, indexing_encoder
 
+    embedding = engine_of(engine, address=address, workers=workers, model=ctx.obj.model)
     settings = settings_of(ctx, index=index)
     vocabulary = load_vocabulary(settings.vocabulary)
     sources = paths or [Path("corpus")]
@@ -52,7 +68,9 @@ def index_command(
         strict=strict,
     )
     with progress_for(err) as progress:
-        summary = build_index(sources, options=options, embedder=embedder, vocabulary=vocabulary, progress=progress)
+        summary = build_index(
+            sources, options=options, embedder=embedder, vocabulary=vocabulary, progress=progress, engine=embedding
+        )
     _print_issues(summary)
     if as_json:
         typer.echo(summary.model_dump_json(indent=2))
