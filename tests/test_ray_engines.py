@@ -21,7 +21,6 @@ from indexer.embed import Embedder
 from indexer.engines import LocalEngine, RayEngine, WorkerEncoder
 from indexer.errors import RecommenderError
 from indexer.settings import Settings
-from indexer.vectors import all_vectors
 from indexer.vocabulary import Vocabulary
 from recommender.cli import app
 from recommender.service import Recommender, parse_request
@@ -81,7 +80,7 @@ def test_a_ray_build_publishes_the_same_rows_and_answers_the_same(builds: dict[s
     }
     local, ray = opened["local"].snapshot, opened["ray"].snapshot
     assert local.pieces == ray.pieces and local.sentences == ray.sentences
-    assert np.array_equal(all_vectors(local.vectors), all_vectors(ray.vectors))
+    assert np.array_equal(local.matrix, ray.matrix)
     assert np.array_equal(local.sentence_vectors, ray.sentence_vectors)
     assert local.manifest.calibration == ray.manifest.calibration
     for line in (ROOT / "samples" / "deals.jsonl").read_text(encoding="utf-8").splitlines():
