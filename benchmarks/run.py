@@ -47,12 +47,13 @@ from benchmarks import (
     query_bench,
     ray_bench,
     scale_bench,
+    scale_library,
     serve_venv,
     slow_clients,
 )
 from indexer.build import BuildOptions
 
-PARTS = ("index", "query", "coldstart", "load", "slow", "quality", "venv", "scale", "ray")
+PARTS = ("index", "query", "coldstart", "load", "slow", "quality", "venv", "scale", "library", "ray")
 RESULTS = Path("benchmarks/results")
 BENCH_INDEX = Path(".recommender/bench/corpus-index")
 REAL_INDEX = Path(".recommender/eval/scifact/index")  # built by `recommender eval --dataset ../shared/evaldata/scifact`
@@ -289,6 +290,11 @@ def main(argv: Sequence[str] | None = None) -> None:
             result = serve_venv.main([])
         elif part == "ray":
             result = run_ray(console, min(args.rounds, 3))
+        elif part == "library":
+            result = scale_library.run(
+                [int(s) for s in args.sizes.split(",")], queries=100, seed=7, keep=None, reuse=False, console=console
+            )
+            console.print(scale_library.table(result))
         else:
             result = run_coldstart(console, args.rounds)
         info["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
@@ -300,7 +306,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         }
         if part == "index":  # keep the shape index_bench's own entry point writes to the same file
             payload = {**result, "machine_details": info}
-        path = RESULTS / f"{part}.json"
+        path = RESULTS / ("scale_library.json" if part == "library" else f"{part}.json")
         path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
         console.print(f"wrote {path}")
 
