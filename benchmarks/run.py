@@ -1,6 +1,7 @@
 """Speed benchmarks, one entry point: `make bench` = `python -m benchmarks.run`.
 
-    python -m benchmarks.run [--only index,query,coldstart,load,slow,quality,venv,scale,ray] [--rounds N] [--sizes ...]
+    python -m benchmarks.run [--only index,query,coldstart,load,slow,quality,venv,scale,library,ray]
+                             [--rounds N] [--sizes ...]
 
 Parts (each prints a table and writes benchmarks/results/<part>.json, with the machine it ran on):
 - index: pieces per second of a full build next to the bare encode of the same texts
