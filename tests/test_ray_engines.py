@@ -79,7 +79,7 @@ def test_a_ray_build_publishes_the_same_rows_and_answers_the_same(builds: dict[s
         for name, root in builds.items()
     }
     local, ray = opened["local"].snapshot, opened["ray"].snapshot
-    assert local.pieces == ray.pieces and local.sentences == ray.sentences
+    assert list(local.pieces) == list(ray.pieces) and list(local.sentences) == list(ray.sentences)
     assert np.array_equal(local.matrix, ray.matrix)
     assert np.array_equal(local.sentence_vectors, ray.sentence_vectors)
     assert local.manifest.calibration == ray.manifest.calibration

@@ -122,13 +122,16 @@ def test_the_metadata_columns_agree_with_the_audience_rule(corpus_index: Path, e
 def _pairs_from_scratch(snapshot: IndexSnapshot) -> list[tuple[str, str]]:
     library = Library(snapshot.documents, snapshot.piece_doc, np.asarray(snapshot.matrix), snapshot.document_text)
     pairs = find_pairs(library, np.asarray(snapshot.document_vectors))
-    return sorted((snapshot.documents[p.first].meta.id, snapshot.documents[p.second].meta.id) for p in pairs)
+    return sorted(_ids(snapshot, p.first, p.second) for p in pairs)
 
 
 def _stored(snapshot: IndexSnapshot) -> list[tuple[str, str]]:
-    return sorted(
-        (snapshot.documents[p.first].meta.id, snapshot.documents[p.second].meta.id) for p in snapshot.duplicate_pairs
-    )
+    return sorted(_ids(snapshot, p.first, p.second) for p in snapshot.duplicate_pairs)
+
+
+def _ids(snapshot: IndexSnapshot, first: int, second: int) -> tuple[str, str]:
+    a, b = sorted((snapshot.documents[first].meta.id, snapshot.documents[second].meta.id))
+    return a, b
 
 
 def test_near_duplicate_pairs_are_stored_at_index_time(corpus_index: Path, embedder: Embedder) -> None:
