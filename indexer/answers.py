@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from indexer.keyword import KeywordIndex
+from indexer.vectors import FileRows
 
 COVERAGE = 0.3  # chosen out of fold with the gap threshold: python -m benchmarks.calibrate_gaps
 VOCABULARY = 0.6
@@ -41,13 +42,13 @@ class AnswerScorer:
         *,
         keyword: KeywordIndex,
         piece_vectors: np.ndarray,
-        sentence_vectors: np.ndarray,
+        sentence_vectors: np.ndarray | FileRows,
         piece_sentences: tuple[np.ndarray, np.ndarray],
         weights: AnswerWeights | None = None,
     ) -> None:
         self.keyword = keyword
         self.piece_vectors = piece_vectors
-        self.sentence_vectors = sentence_vectors  # float16, memory-mapped: only the rows scored are read
+        self.sentence_vectors = sentence_vectors  # float16 rows (indexer.vectors.FileRows): only those scored are read
         self.indptr, self.indices = piece_sentences
         self.weights = weights or AnswerWeights()
 

@@ -55,7 +55,7 @@ from indexer.manifest import (
     sha256_file,
 )
 from indexer.metadata import ContentMeta
-from indexer.vectors import VectorStore, load_vectors, mapped, save_vectors
+from indexer.vectors import FileRows, VectorStore, load_vectors, mapped, save_vectors
 
 if TYPE_CHECKING:
     import faiss
@@ -199,7 +199,7 @@ class IndexSnapshot:
     keyword: KeywordIndex
     issues: tuple[FileIssue, ...]
     sentences: Sequence[StoredSentence]
-    sentence_vectors: np.ndarray  # float16, one row per sentence
+    sentence_vectors: FileRows  # float16, one row per sentence, read from the file when asked
     piece_sentences: tuple[np.ndarray, np.ndarray]  # CSR: sentence rows of piece i are indices[indptr[i]:indptr[i + 1]]
     document_vectors: np.ndarray  # float32, one row per document: the normalised mean of its pieces' vectors
     duplicate_pairs: tuple[DuplicatePair, ...]
@@ -510,7 +510,7 @@ def _load_verified(build: Path, manifest: Manifest) -> IndexSnapshot:
     if len(piece_doc) != manifest.counts.pieces or len(section_doc) != manifest.counts.sections:
         raise ValueError(f"{LINKS} does not match the manifest's counts")
     keyword = KeywordIndex.load(build / KEYWORD, KeywordConfig(**manifest.keyword))
-    sentence_vectors = mapped(build / SENTENCE_VECTORS, random=True)
+    sentence_vectors = FileRows(build / SENTENCE_VECTORS)
     if len(sentence_vectors) != len(first):
         raise ValueError(f"{len(first)} sentences but {len(sentence_vectors)} sentence vectors")
     document_vectors = mapped(build / DOCUMENT_VECTORS)

@@ -13,6 +13,7 @@ import numpy as np
 
 from indexer.keyword import KeywordIndex
 from indexer.store import IndexSnapshot
+from indexer.vectors import FileRows
 from recommender.candidates import Match
 
 QUOTE_CHARS = 240
@@ -44,7 +45,7 @@ class Quoter:
     def __init__(
         self,
         snapshot: IndexSnapshot,
-        sentence_vectors: np.ndarray,
+        sentence_vectors: np.ndarray | FileRows,
         sentence_terms: SentenceTerms,
         problems: tuple[str, ...],
         vectors: np.ndarray,
@@ -71,7 +72,9 @@ class Quoter:
         return clip(quote)
 
     def _scores(self, problem: int, rows: np.ndarray) -> np.ndarray:
-        similarity = self.sentence_vectors[rows] @ self.vectors[problem].astype(np.float32)
+        similarity = np.asarray(self.sentence_vectors[rows], dtype=np.float32) @ self.vectors[problem].astype(
+            np.float32
+        )
         terms = self._terms[problem]
         return similarity + TERMS * np.array([term_share(terms, self.sentence_terms(int(r))) for r in rows])
 

@@ -15,7 +15,7 @@ from indexer.build import BuildOptions, build_index
 from indexer.duplicates import Library, find_pairs
 from indexer.embed import Embedder
 from indexer.store import IndexSnapshot, load_index
-from indexer.vectors import VectorStore, build_graphs, load_vectors, save_vectors
+from indexer.vectors import FileRows, VectorStore, build_graphs, load_vectors, save_vectors
 from indexer.vocabulary import Vocabulary
 from recommender.policy import may_see
 from tests.conftest import CORPUS
@@ -165,3 +165,16 @@ def test_an_incremental_build_finds_the_pairs_a_full_one_does(
         for path in (source, copy)
     )
     assert tuple(sorted((original, planted))) in _stored(after)
+
+
+def test_file_rows_read_what_numpy_saved(tmp_path: Path) -> None:
+    saved = np.random.default_rng(5).standard_normal((300, 16)).astype(np.float16)
+    np.save(tmp_path / "rows.npy", saved)
+    rows = FileRows(tmp_path / "rows.npy")
+    assert len(rows) == 300 and rows.shape == (300, 16) and rows.dtype == np.float16
+    wanted = np.array([7, 8, 9, 299, 0, 8, 150])  # runs, repeats, both ends, out of order
+    assert np.array_equal(rows[wanted], saved[wanted])
+    assert np.array_equal(rows[42], saved[42])
+    assert rows[np.zeros(0, dtype=np.int64)].shape == (0, 16)
+    with pytest.raises(IndexError):
+        rows[np.array([300])]
