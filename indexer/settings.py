@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Runtime = Literal["onnx", "torch"]
@@ -21,6 +21,16 @@ def library_name(name: str) -> str:
     if not LIBRARY_NAME.match(name):
         raise ValueError(f"'{name[:48]}' is not a library name: use {LIBRARY_NAME_RULE} (like emea or acme-corp)")
     return name
+
+
+def library_names(names: frozenset[str]) -> frozenset[str]:
+    """`names` when every one is a valid library name (see `library_name`)."""
+    for name in names:
+        library_name(name)
+    return names
+
+
+LibraryNames = Annotated[frozenset[str], AfterValidator(library_names)]
 
 
 def library_entries(value: Any) -> Any:

@@ -25,7 +25,7 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
-from indexer.settings import library_name
+from indexer.settings import LibraryNames
 
 Scope = Literal["buyer", "seller", "admin"]
 SCOPES: tuple[Scope, ...] = get_args(Scope)
@@ -47,14 +47,7 @@ class ApiKey(BaseModel):
     name: str
     scopes: frozenset[Scope]
     digest: str
-    libraries: frozenset[str] = frozenset()  # none: usable only on a server with a single library
-
-    @field_validator("libraries")
-    @classmethod
-    def _libraries(cls, value: frozenset[str]) -> frozenset[str]:
-        for name in value:
-            library_name(name)
-        return value
+    libraries: LibraryNames = frozenset()  # none: usable only on a server with a single library
 
     @field_validator("name")
     @classmethod

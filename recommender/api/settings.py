@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
 from pydantic_settings import EnvSettingsSource, NoDecode, SettingsConfigDict
 
-from indexer.settings import Settings, library_name
+from indexer.settings import LibraryNames, Settings
 from recommender.api.errors import ServerConfigError
 from recommender.api.keys import ApiKey
 
@@ -51,14 +51,7 @@ class WebhookSource(BaseModel):
 
     name: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
     secret: Annotated[str, StringConstraints(min_length=MIN_SECRET_CHARS)]
-    libraries: frozenset[str] = frozenset()
-
-    @field_validator("libraries")
-    @classmethod
-    def _libraries(cls, value: frozenset[str]) -> frozenset[str]:
-        for name in value:
-            library_name(name)
-        return value
+    libraries: LibraryNames = frozenset()
 
     @classmethod
     def parse(cls, line: str) -> WebhookSource:

@@ -19,7 +19,7 @@ from indexer.settings import Settings
 from recommender.batch import Answerer, BatchSummary, LocalAnswerer, answer_batch, prepare_output
 from recommender.batch_sinks import Blocks, FilePerResult, JsonLines, ResultSink
 from recommender.cli.app import app, err, settings_of, user_errors
-from recommender.cli.engines import Engine, check_engine_options, quiet_ray
+from recommender.cli.engines import ADDRESS_OPTION, WORKERS_OPTION, Engine, check_engine_options, quiet_ray
 from recommender.cli.formats import OutputFormat, formatted
 from recommender.cli.progress import TerminalProgress
 from recommender.service import Recommender
@@ -54,15 +54,8 @@ def batch_command(
         help="Where requests are answered: local (this process) or ray (Ray actors, one Recommender each; "
         "needs the ray extra). The output is the same.",
     ),
-    address: str | None = typer.Option(
-        None,
-        "--address",
-        help="--engine ray: the cluster ('auto' on a node of it, 'ray://HEAD:10001' from outside); "
-        "default: a new local Ray instance.",
-    ),
-    workers: int | None = typer.Option(
-        None, "--workers", min=1, help="--engine ray: workers, one CPU each (default: every CPU of the cluster)."
-    ),
+    address: str | None = ADDRESS_OPTION,
+    workers: int | None = WORKERS_OPTION,
 ) -> None:
     """Answer every request in a JSONL file; bad lines are reported and skipped (exit status 1), the rest completes."""
     if resume and out_file is None:

@@ -7,6 +7,8 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import typer
+
 from indexer.errors import RecommenderError
 
 if TYPE_CHECKING:
@@ -16,6 +18,17 @@ if TYPE_CHECKING:
 class Engine(enum.StrEnum):
     local = "local"
     ray = "ray"
+
+
+ADDRESS_OPTION = typer.Option(
+    None,
+    "--address",
+    help="--engine ray: the cluster ('auto' on a node of it, 'ray://HEAD:10001' from outside); "
+    "default: a new local Ray instance.",
+)
+WORKERS_OPTION = typer.Option(
+    None, "--workers", min=1, help="--engine ray: workers, one CPU each (default: every CPU of the cluster)."
+)
 
 
 def check_engine_options(engine: Engine, *, address: str | None, workers: int | None) -> None:

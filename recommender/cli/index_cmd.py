@@ -11,7 +11,7 @@ from rich.markup import escape
 
 from indexer.vocabulary import load_vocabulary
 from recommender.cli.app import app, err, settings_of, user_errors
-from recommender.cli.engines import Engine, engine_of
+from recommender.cli.engines import ADDRESS_OPTION, WORKERS_OPTION, Engine, engine_of
 from recommender.cli.progress import progress_for
 
 if TYPE_CHECKING:
@@ -39,15 +39,8 @@ def index_command(
         "--engine",
         help="Where the texts are embedded: local (this process) or ray (Ray Data workers; needs the ray extra).",
     ),
-    address: str | None = typer.Option(
-        None,
-        "--address",
-        help="--engine ray: the cluster ('auto' on a node of it, 'ray://HEAD:10001' from outside); "
-        "default: a new local Ray instance.",
-    ),
-    workers: int | None = typer.Option(
-        None, "--workers", min=1, help="--engine ray: workers, one CPU each (default: every CPU of the cluster)."
-    ),
+    address: str | None = ADDRESS_OPTION,
+    workers: int | None = WORKERS_OPTION,
 ) -> None:
     """Index a library of markdown content; re-running embeds only what changed."""
     from indexer.build import BuildOptions, build_index, check_sources
