@@ -245,20 +245,14 @@ class FileRows:
             os.close(fd)
 
 
-def mapped(path: Path, *, random: bool = False) -> np.ndarray:
-    """A saved array, memory-mapped read-only, as a plain ndarray (numpy.memmap's indexing costs more per call).
-
-    `random`: rows are read here and there, never scanned: the kernel then reads only the pages touched, not the
-    readahead window around each (which would bring most of a large file into memory within a few hundred requests).
-    """
+def mapped(path: Path) -> np.ndarray:
+    """A saved array, memory-mapped read-only, as a plain ndarray (numpy.memmap's indexing costs more per call)."""
     with path.open("rb") as handle:
         version = np.lib.format.read_magic(handle)
         header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
         shape, fortran, dtype = header(handle)
         offset = handle.tell()
         buffer = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-    if random:
-        buffer.madvise(mmap.MADV_RANDOM)
     return np.ndarray(shape, dtype=dtype, buffer=buffer, offset=offset, order="F" if fortran else "C")
 
 
