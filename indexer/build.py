@@ -20,6 +20,7 @@ from indexer.answers import AnswerScorer
 from indexer.cache import EmbeddingCache, text_hash
 from indexer.calibration import calibrate, unrelated_problems
 from indexer.chunk import Budget, chunk_section
+from indexer.columns import DocumentColumns
 from indexer.documents import Document, read_document, reading_minutes
 from indexer.duplicates import DuplicatePair, Library, find_pairs, mean_vectors
 from indexer.embed import Embedder
@@ -36,6 +37,7 @@ from indexer.store import (
     StoredPiece,
     StoredSection,
     StoredSentence,
+    joined_text,
     piece_sentence_index,
     previous_build,
     previous_hashes,
@@ -212,7 +214,7 @@ def write_embedded(
     sink.phase("keyword index", 1)
     keyword_index = KeywordIndex.build(texts, keyword)
     sink.advance(1)
-    buyer = np.array([d.meta.audience == "buyer" and d.meta.expires_invalid is None for d in content.documents])
+    buyer = DocumentColumns.of(content.documents).buyer_facing  # the graph a buyer's request searches
     sink.phase("vector graphs", 1)
     graphs = build_graphs(embedded.pieces, buyer[piece_doc] if len(piece_doc) else np.zeros(0, dtype=bool))
     sink.advance(1)
@@ -264,7 +266,7 @@ def _duplicates(
         content.documents,
         piece_doc,
         matrix,
-        lambda doc: " ".join(f"{s.heading} {s.text}" for s in sections.get(doc, [])),
+        lambda doc: joined_text(sections.get(doc, [])),
     )
     previous = previous_build(root)
     if previous is None or not _comparable(previous.manifest, manifest):

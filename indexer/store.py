@@ -178,6 +178,11 @@ def _section(
     return StoredSection(doc, heading, tuple(json.loads(hp)), level, line, words, minutes, text)
 
 
+def joined_text(sections: Iterable[StoredSection]) -> str:
+    """Sections' headings and text as one string (what the near-duplicate rule counts words in)."""
+    return " ".join(f"{s.heading} {s.text}" for s in sections)
+
+
 @dataclass
 class IndexSnapshot:
     """A loaded, verified build: read-only and safe to share between threads.
@@ -190,15 +195,15 @@ class IndexSnapshot:
     path: Path
     manifest: Manifest
     documents: tuple[StoredDocument, ...]
-    sections: Sequence[StoredSection]
-    pieces: Sequence[StoredPiece]
+    sections: Rows[StoredSection]
+    pieces: Rows[StoredPiece]
     piece_doc: np.ndarray
     piece_section: np.ndarray
     section_doc: np.ndarray
     vectors: VectorStore
     keyword: KeywordIndex
     issues: tuple[FileIssue, ...]
-    sentences: Sequence[StoredSentence]
+    sentences: Rows[StoredSentence]
     sentence_vectors: FileRows  # float16, one row per sentence, read from the file when asked
     piece_sentences: tuple[np.ndarray, np.ndarray]  # CSR: sentence rows of piece i are indices[indptr[i]:indptr[i + 1]]
     document_vectors: np.ndarray  # float32, one row per document: the normalised mean of its pieces' vectors
@@ -223,11 +228,7 @@ class IndexSnapshot:
 
     def document_text(self, doc: int) -> str:
         """A document's headings and text, section by section."""
-        if isinstance(self.sections, Rows):
-            rows = self.sections.many(self.section_rows(doc))
-        else:
-            rows = [self.sections[r] for r in self.section_rows(doc)]
-        return " ".join(f"{s.heading} {s.text}" for s in rows)
+        return joined_text(self.sections.many(self.section_rows(doc)))
 
     @property
     def columns(self) -> DocumentColumns:

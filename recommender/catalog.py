@@ -232,7 +232,7 @@ class Catalog:
         )
 
     def _sections(self, doc: int) -> list[StoredSection]:
-        return [self.snapshot.sections[r] for r in self.snapshot.section_rows(doc)]
+        return self.snapshot.sections.many(self.snapshot.section_rows(doc))
 
     def _filters(self, query: ContentQuery, viewer: Audience, today: dt.date) -> _Filters:
         return _Filters(
