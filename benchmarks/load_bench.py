@@ -96,6 +96,16 @@ def start_server(
     raise SystemExit(f"the server did not become ready:\n{log.read_text()}")
 
 
+def stop_server(process: subprocess.Popen) -> None:
+    """Ask the server to stop; kill it when it has not within 20 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
 def run_interleaved(
     url: str,
     secret: str,
@@ -188,8 +198,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             url, secret.secret, bodies, concurrency=8, count=args.requests, seconds=args.seconds
         )
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop_server(server)
     floor_p50 = float(np.percentile(floor_times, 50))
     levels = [
         summarise("floor (in process)", floor_times, sum(floor_times) / 1000, floor_p50),

@@ -29,6 +29,7 @@ from typing import Any
 import httpx
 
 from benchmarks.coldstart_bench import PROBLEM, timed_run
+from benchmarks.load_bench import stop_server
 from indexer.build import BuildOptions, build_index
 from indexer.encoders import indexing_encoder
 from indexer.settings import Settings
@@ -130,8 +131,7 @@ def serve_once(venv: Path, index: Path) -> dict[str, Any]:
         )
         return {"status": answer.status_code, "items": [item["id"] for item in answer.json().get("items", [])]}
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop_server(server)
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:

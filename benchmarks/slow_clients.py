@@ -29,7 +29,6 @@ import json
 import os
 import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -42,7 +41,7 @@ from typing import Any
 
 import httpx
 
-from benchmarks.load_bench import HOST, free_port, start_server
+from benchmarks.load_bench import HOST, free_port, start_server, stop_server
 from benchmarks.query_bench import prepare_index
 from recommender.api.keys import new_key
 
@@ -73,12 +72,7 @@ def serving(recommender: Path, index: Path, port: int, extra: dict[str, str], lo
     try:
         yield f"http://{HOST}:{port}"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop_server(process)
 
 
 def open_half(port: int, count: int, *, spread: bool) -> list[socket.socket]:

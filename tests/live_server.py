@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,14 +13,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from benchmarks.load_bench import free_port, stop_server
+
+__all__ = ["free_port", "server_env", "serving", "stop_server", "wait_ready"]
+
 RECOMMENDER = Path(sys.executable).parent / "recommender"
 START_SECONDS = 180
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def server_env(**extra: str) -> dict[str, str]:
@@ -66,9 +63,4 @@ def serving(index: Path | dict[str, Path], env: dict[str, str], log: Path) -> It
         wait_ready(url, process, log)
         yield url, port
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop_server(process)
